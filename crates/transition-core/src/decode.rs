@@ -1,0 +1,228 @@
+//! Reading typed fields out of JSON with errors that name the field.
+//!
+//! serde's derive reports a wrong type as "invalid type: string, expected u32"
+//! without saying where. Admission input comes from users, so every error here
+//! carries the dotted path of the offending field.
+
+use serde_json::{Map, Value};
+
+/// Why a JSON document could not be read as the view a rule needs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The bytes are not JSON at all.
+    #[error("{what} is not valid JSON: {reason}")]
+    Syntax { what: &'static str, reason: String },
+    /// A field exists but holds the wrong JSON type.
+    #[error("{path}: expected {expected}, got {found}")]
+    WrongType {
+        path: String,
+        expected: &'static str,
+        found: &'static str,
+    },
+    /// A required field is absent or null.
+    #[error("{path}: required field is missing")]
+    Missing { path: String },
+    /// A field has the right type but a value the rule cannot use.
+    #[error("{path}: {reason}")]
+    Invalid { path: String, reason: String },
+}
+
+/// The JSON type name used in error messages.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn join(base: &str, key: &str) -> String {
+    if base.is_empty() {
+        key.to_string()
+    } else {
+        format!("{base}.{key}")
+    }
+}
+
+/// Follows a dotted `path` from `root` (an object). A missing or null step
+/// gives `Ok(None)`; a step through a non-object is a [`DecodeError::WrongType`].
+/// `base` is the path of `root` itself, used only in error messages.
+pub fn lookup<'a>(root: &'a Value, base: &str, path: &str) -> Result<Option<&'a Value>, DecodeError> {
+    let mut cur = root;
+    let mut walked = base.to_string();
+    for key in path.split('.') {
+        let obj = match cur {
+            Value::Object(o) => o,
+            Value::Null => return Ok(None),
+            other => {
+                return Err(DecodeError::WrongType {
+                    path: walked,
+                    expected: "object",
+                    found: type_name(other),
+                })
+            }
+        };
+        walked = join(&walked, key);
+        match obj.get(key) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(v) => cur = v,
+        }
+    }
+    Ok(Some(cur))
+}
+
+/// An optional string field.
+pub fn opt_str<'a>(root: &'a Value, base: &str, path: &str) -> Result<Option<&'a str>, DecodeError> {
+    match lookup(root, base, path)? {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(wrong(base, path, "string", other)),
+    }
+}
+
+/// An optional boolean field.
+pub fn opt_bool(root: &Value, base: &str, path: &str) -> Result<Option<bool>, DecodeError> {
+    match lookup(root, base, path)? {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => Err(wrong(base, path, "boolean", other)),
+    }
+}
+
+/// An optional integer field (any JSON integer that fits in i64).
+pub fn opt_i64(root: &Value, base: &str, path: &str) -> Result<Option<i64>, DecodeError> {
+    match lookup(root, base, path)? {
+        None => Ok(None),
+        Some(v @ Value::Number(n)) => n
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| wrong(base, path, "integer", v)),
+        Some(other) => Err(wrong(base, path, "integer", other)),
+    }
+}
+
+/// An optional object field.
+pub fn opt_object<'a>(
+    root: &'a Value,
+    base: &str,
+    path: &str,
+) -> Result<Option<&'a Map<String, Value>>, DecodeError> {
+    match lookup(root, base, path)? {
+        None => Ok(None),
+        Some(Value::Object(o)) => Ok(Some(o)),
+        Some(other) => Err(wrong(base, path, "object", other)),
+    }
+}
+
+/// An optional array field.
+pub fn opt_array<'a>(root: &'a Value, base: &str, path: &str) -> Result<Option<&'a Vec<Value>>, DecodeError> {
+    match lookup(root, base, path)? {
+        None => Ok(None),
+        Some(Value::Array(a)) => Ok(Some(a)),
+        Some(other) => Err(wrong(base, path, "array", other)),
+    }
+}
+
+/// An optional map of string to string (labels, annotations, selectors).
+pub fn opt_string_map<'a>(
+    root: &'a Value,
+    base: &str,
+    path: &str,
+) -> Result<Vec<(&'a str, &'a str)>, DecodeError> {
+    let Some(obj) = opt_object(root, base, path)? else {
+        return Ok(Vec::new());
+    };
+    let full = join(base, path);
+    obj.iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Ok((k.as_str(), s.as_str())),
+            other => Err(DecodeError::WrongType {
+                path: format!("{full}.{k}"),
+                expected: "string",
+                found: type_name(other),
+            }),
+        })
+        .collect()
+}
+
+/// A required string field.
+pub fn req_str<'a>(root: &'a Value, base: &str, path: &str) -> Result<&'a str, DecodeError> {
+    opt_str(root, base, path)?.ok_or_else(|| DecodeError::Missing {
+        path: join(base, path),
+    })
+}
+
+fn wrong(base: &str, path: &str, expected: &'static str, found: &Value) -> DecodeError {
+    DecodeError::WrongType {
+        path: join(base, path),
+        expected,
+        found: type_name(found),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn missing_steps_are_none_and_wrong_steps_name_the_path() {
+        let v = json!({"spec": {"weight": "ten", "parent": null}, "status": 3});
+        assert_eq!(opt_str(&v, "object", "spec.parent"), Ok(None));
+        assert_eq!(opt_str(&v, "object", "spec.queue"), Ok(None));
+        assert_eq!(
+            opt_i64(&v, "object", "spec.weight"),
+            Err(DecodeError::WrongType {
+                path: "object.spec.weight".into(),
+                expected: "integer",
+                found: "string"
+            })
+        );
+        assert_eq!(
+            opt_str(&v, "object", "status.state"),
+            Err(DecodeError::WrongType {
+                path: "object.status".into(),
+                expected: "object",
+                found: "integer"
+            })
+        );
+        assert_eq!(
+            req_str(&v, "", "metadata.name"),
+            Err(DecodeError::Missing {
+                path: "metadata.name".into()
+            })
+        );
+    }
+
+    #[test]
+    fn string_maps_reject_non_string_values() {
+        let v = json!({"metadata": {"labels": {"a": "1", "b": 2}}});
+        assert_eq!(
+            opt_string_map(&v, "object", "metadata.labels"),
+            Err(DecodeError::WrongType {
+                path: "object.metadata.labels.b".into(),
+                expected: "string",
+                found: "integer"
+            })
+        );
+        let v = json!({"metadata": {"labels": {"a": "1"}}});
+        assert_eq!(opt_string_map(&v, "", "metadata.labels"), Ok(vec![("a", "1")]));
+    }
+
+    #[test]
+    fn fractional_number_is_not_an_integer() {
+        let v = json!({"w": 1.5});
+        assert_eq!(
+            opt_i64(&v, "", "w"),
+            Err(DecodeError::WrongType {
+                path: "w".into(),
+                expected: "integer",
+                found: "number"
+            })
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! The policy's settings: typed, all optional, strictly checked.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::decode::type_name;
+
+/// Settings of transition-guard. Keys are camelCase in JSON and YAML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    /// Volcano `--max-queue-depth` (V4): deepest allowed queue, root excluded.
+    pub max_queue_depth: u32,
+    /// Volcano `--enable-queue-allocated-pods-check` (D4).
+    pub enable_queue_allocated_pods_check: bool,
+    /// Volcano `--enable-root-queue-protection` (V5).
+    pub enable_root_queue_protection: bool,
+    /// Apply Volcano's queue mutations M1–M3 on CREATE.
+    pub mutate_queue_defaults: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_queue_depth: 5,
+            enable_queue_allocated_pods_check: false,
+            enable_root_queue_protection: true,
+            mutate_queue_defaults: false,
+        }
+    }
+}
+
+/// Every settings key, in documentation order.
+pub const KNOWN_KEYS: &[&str] = &[
+    "maxQueueDepth",
+    "enableQueueAllocatedPodsCheck",
+    "enableRootQueueProtection",
+    "mutateQueueDefaults",
+];
+
+/// Why settings were refused. Every variant names the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("settings must be an object, got {found}")]
+    NotAnObject { found: &'static str },
+    #[error("unknown setting `{key}`; known settings are {}", KNOWN_KEYS.join(", "))]
+    UnknownKey { key: String },
+    #[error("{key}: expected {expected}, got {found}")]
+    WrongType {
+        key: &'static str,
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("{key}: must be {bound}, got {value}")]
+    OutOfRange {
+        key: &'static str,
+        bound: &'static str,
+        value: String,
+    },
+}
+
+impl Settings {
+    /// Reads settings from JSON. `null` (no settings given) means all defaults.
+    ///
+    /// Errors: a non-object, an unknown key, a value of the wrong type, or a
+    /// value out of range; the first one found, by key order in the input.
+    pub fn from_value(value: &Value) -> Result<Self, SettingsError> {
+        let mut s = Settings::default();
+        let obj = match value {
+            Value::Null => return Ok(s),
+            Value::Object(o) => o,
+            other => {
+                return Err(SettingsError::NotAnObject {
+                    found: type_name(other),
+                })
+            }
+        };
+        for (key, v) in obj {
+            match key.as_str() {
+                "maxQueueDepth" => {
+                    let n = match v {
+                        Value::Number(n) if n.is_i64() || n.is_u64() => n,
+                        other => return Err(wrong("maxQueueDepth", "integer", other)),
+                    };
+                    s.max_queue_depth = n
+                        .as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .filter(|n| *n >= 1)
+                        .ok_or_else(|| SettingsError::OutOfRange {
+                            key: "maxQueueDepth",
+                            bound: "an integer from 1 to 4294967295",
+                            value: n.to_string(),
+                        })?;
+                }
+                "enableQueueAllocatedPodsCheck" => {
+                    s.enable_queue_allocated_pods_check = boolean("enableQueueAllocatedPodsCheck", v)?
+                }
+                "enableRootQueueProtection" => {
+                    s.enable_root_queue_protection = boolean("enableRootQueueProtection", v)?
+                }
+                "mutateQueueDefaults" => s.mutate_queue_defaults = boolean("mutateQueueDefaults", v)?,
+                other => {
+                    return Err(SettingsError::UnknownKey {
+                        key: other.to_string(),
+                    })
+                }
+            }
+        }
+        Ok(s)
+    }
+}
+
+fn boolean(key: &'static str, v: &Value) -> Result<bool, SettingsError> {
+    v.as_bool().ok_or_else(|| wrong(key, "boolean", v))
+}
+
+fn wrong(key: &'static str, expected: &'static str, v: &Value) -> SettingsError {
+    SettingsError::WrongType {
+        key,
+        expected,
+        found: type_name(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn empty_and_null_are_defaults() {
+        assert_eq!(Settings::from_value(&Value::Null), Ok(Settings::default()));
+        assert_eq!(Settings::from_value(&json!({})), Ok(Settings::default()));
+    }
+
+    #[test]
+    fn all_keys_are_read() {
+        let s = Settings::from_value(&json!({
+            "maxQueueDepth": 3,
+            "enableQueueAllocatedPodsCheck": true,
+            "enableRootQueueProtection": false,
+            "mutateQueueDefaults": true
+        }));
+        assert_eq!(
+            s,
+            Ok(Settings {
+                max_queue_depth: 3,
+                enable_queue_allocated_pods_check: true,
+                enable_root_queue_protection: false,
+                mutate_queue_defaults: true,
+            })
+        );
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        assert_eq!(
+            Settings::from_value(&json!({"maxDepth": 3})),
+            Err(SettingsError::UnknownKey {
+                key: "maxDepth".into()
+            })
+        );
+        assert_eq!(
+            Settings::from_value(&json!({"enableRootQueueProtection": "yes"})),
+            Err(SettingsError::WrongType {
+                key: "enableRootQueueProtection",
+                expected: "boolean",
+                found: "string"
+            })
+        );
+        assert_eq!(
+            Settings::from_value(&json!({"maxQueueDepth": 0})),
+            Err(SettingsError::OutOfRange {
+                key: "maxQueueDepth",
+                bound: "an integer from 1 to 4294967295",
+                value: "0".into()
+            })
+        );
+        assert_eq!(
+            Settings::from_value(&json!({"maxQueueDepth": 2.5})),
+            Err(SettingsError::WrongType {
+                key: "maxQueueDepth",
+                expected: "integer",
+                found: "number"
+            })
+        );
+        assert_eq!(
+            Settings::from_value(&json!([1])),
+            Err(SettingsError::NotAnObject { found: "array" })
+        );
+        assert_eq!(
+            SettingsError::UnknownKey { key: "x".into() }.to_string(),
+            "unknown setting `x`; known settings are maxQueueDepth, enableQueueAllocatedPodsCheck, enableRootQueueProtection, mutateQueueDefaults"
+        );
+    }
+}
