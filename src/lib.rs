@@ -1,1 +1,54 @@
+//! # transition-guard, the Kubewarden policy
+//!
+//! A thin adapter: decode the waPC payload, call
+//! [`transition_core::evaluate`] with a cluster view backed by Kubewarden's
+//! host capabilities, and turn the verdict into a response. No rule is
+//! decided here.
 
+mod host;
+mod response;
+
+use kubewarden_policy_sdk::wapc_guest as guest;
+use kubewarden_policy_sdk::{protocol_version_guest, settings::SettingsValidationResponse};
+use transition_core::{Settings, ValidationPayload, Verdict};
+
+pub use host::HostCluster;
+pub use response::{response_bytes, RULE_ANNOTATION};
+
+/// Registers the waPC operations policy-server calls.
+#[no_mangle]
+pub extern "C" fn wapc_init() {
+    guest::register_function("validate", validate);
+    guest::register_function("validate_settings", validate_settings);
+    guest::register_function("protocol_version", protocol_version_guest);
+}
+
+/// `validate`: one admission request in, one verdict out.
+pub fn validate(payload: &[u8]) -> guest::CallResult {
+    let verdict = match ValidationPayload::decode(payload) {
+        Ok(p) => transition_core::evaluate(&p.request, &p.settings, &mut HostCluster),
+        Err(e) => Verdict::reject("decode", format!("cannot decode the admission request: {e}")),
+    };
+    response_bytes(&verdict)
+}
+
+/// `validate_settings`: checks the settings alone; errors name the key.
+pub fn validate_settings(payload: &[u8]) -> guest::CallResult {
+    let answer = match serde_json::from_slice(payload) {
+        Err(e) => SettingsValidationResponse {
+            valid: false,
+            message: Some(format!("settings are not valid JSON: {e}")),
+        },
+        Ok(value) => match Settings::from_value(&value) {
+            Ok(_) => SettingsValidationResponse {
+                valid: true,
+                message: None,
+            },
+            Err(e) => SettingsValidationResponse {
+                valid: false,
+                message: Some(e.to_string()),
+            },
+        },
+    };
+    Ok(serde_json::to_vec(&answer)?)
+}

@@ -1,0 +1,273 @@
+//! # policy-runner
+//!
+//! Loads a Kubewarden policy module and evaluates it the way policy-server
+//! does: wasmtime through the waPC protocol, calling the guest's
+//! `validate_settings` and `validate` with the same JSON payloads, and
+//! answering its host calls. Kubernetes lookups are answered from fixture
+//! objects ([`Fixtures`]) instead of a cluster.
+//!
+//! Expected flow: [`Policy::load`] compiles the module once; each evaluation
+//! instantiates it afresh ([`Policy::validate`]), as policy-server does per
+//! request in its default mode.
+
+pub mod case;
+pub mod fixtures;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use wapc::WapcHost;
+use wasmtime_provider::{WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
+
+pub use case::{Case, CaseOutcome};
+pub use fixtures::Fixtures;
+
+/// What can go wrong outside the policy's own verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("cannot load the policy module: {0}")]
+    Load(String),
+    #[error("the policy failed while running `{operation}`: {message}")]
+    Guest {
+        operation: &'static str,
+        message: String,
+    },
+    #[error("the policy's `{operation}` answer is not what waPC policies return: {message}")]
+    Answer {
+        operation: &'static str,
+        message: String,
+    },
+}
+
+/// The answer of `validate`, as Kubewarden's SDK writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidationResponse {
+    pub accepted: bool,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub code: Option<u16>,
+    #[serde(default)]
+    pub mutated_object: Option<Value>,
+    #[serde(default)]
+    pub warnings: Option<Vec<String>>,
+    #[serde(default)]
+    pub audit_annotations: Option<std::collections::HashMap<String, String>>,
+}
+
+/// The answer of `validate_settings`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingsResponse {
+    pub valid: bool,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// One host call the guest made, with the answer it got.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostCall {
+    pub binding: String,
+    pub namespace: String,
+    pub operation: String,
+    pub payload: Vec<u8>,
+    pub answer: Result<Vec<u8>, String>,
+}
+
+/// A compiled policy module, ready to be instantiated per evaluation.
+pub struct Policy {
+    pre: WasmtimeEngineProviderPre,
+}
+
+impl Policy {
+    /// Reads and compiles the module at `path`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, RunnerError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| RunnerError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Compiles `bytes` (a wasm module).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, RunnerError> {
+        let pre = WasmtimeEngineProviderBuilder::new()
+            .module_bytes(bytes)
+            .build_pre()
+            .map_err(|e| RunnerError::Load(e.to_string()))?;
+        Ok(Policy { pre })
+    }
+
+    fn instantiate(&self, fixtures: Fixtures) -> Result<(WapcHost, Arc<Mutex<Vec<HostCall>>>), RunnerError> {
+        let engine = self
+            .pre
+            .rehydrate(None)
+            .map_err(|e| RunnerError::Load(e.to_string()))?;
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let record = calls.clone();
+        let callback = move |_id: u64,
+                             binding: &str,
+                             namespace: &str,
+                             operation: &str,
+                             payload: &[u8]|
+              -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+            let answer = answer_host_call(&fixtures, binding, namespace, operation, payload);
+            if let Ok(mut log) = record.lock() {
+                log.push(HostCall {
+                    binding: binding.to_string(),
+                    namespace: namespace.to_string(),
+                    operation: operation.to_string(),
+                    payload: payload.to_vec(),
+                    answer: answer.clone(),
+                });
+            }
+            answer.map_err(|e| e.into())
+        };
+        let host = WapcHost::new(Box::new(engine), Some(Box::new(callback)))
+            .map_err(|e| RunnerError::Load(e.to_string()))?;
+        Ok((host, calls))
+    }
+
+    /// Calls the guest operation `operation` with raw `payload` bytes and no
+    /// fixtures; for probing how a policy handles malformed input.
+    pub fn call_raw(&self, operation: &'static str, payload: &[u8]) -> Result<Vec<u8>, RunnerError> {
+        let (host, _) = self.instantiate(Fixtures::default())?;
+        host.call(operation, payload).map_err(|e| RunnerError::Guest {
+            operation,
+            message: e.to_string(),
+        })
+    }
+
+    /// Calls `validate_settings` with `settings` (an object, or null for none).
+    pub fn validate_settings(&self, settings: &Value) -> Result<SettingsResponse, RunnerError> {
+        let (host, _) = self.instantiate(Fixtures::default())?;
+        let payload = settings_payload(settings);
+        let out = host
+            .call("validate_settings", &payload)
+            .map_err(|e| RunnerError::Guest {
+                operation: "validate_settings",
+                message: e.to_string(),
+            })?;
+        serde_json::from_slice(&out).map_err(|e| RunnerError::Answer {
+            operation: "validate_settings",
+            message: e.to_string(),
+        })
+    }
+
+    /// Calls `validate` with `{"request": request, "settings": settings}` and
+    /// answers lookups from `fixtures`. Returns the response and the host
+    /// calls the guest made, in order.
+    pub fn validate(
+        &self,
+        request: &Value,
+        settings: &Value,
+        fixtures: Fixtures,
+    ) -> Result<(ValidationResponse, Vec<HostCall>), RunnerError> {
+        let (host, calls) = self.instantiate(fixtures)?;
+        let payload = serde_json::to_vec(&json!({"request": request, "settings": settings_value(settings)}))
+            .map_err(|e| RunnerError::Answer {
+                operation: "validate",
+                message: e.to_string(),
+            })?;
+        let out = host.call("validate", &payload).map_err(|e| RunnerError::Guest {
+            operation: "validate",
+            message: e.to_string(),
+        })?;
+        let response = serde_json::from_slice(&out).map_err(|e| RunnerError::Answer {
+            operation: "validate",
+            message: e.to_string(),
+        })?;
+        let calls = calls.lock().map(|c| c.clone()).unwrap_or_default();
+        Ok((response, calls))
+    }
+}
+
+/// policy-server sends `{}` when a policy has no settings.
+fn settings_value(settings: &Value) -> Value {
+    match settings {
+        Value::Null => json!({}),
+        other => other.clone(),
+    }
+}
+
+fn settings_payload(settings: &Value) -> Vec<u8> {
+    serde_json::to_vec(&settings_value(settings)).unwrap_or_default()
+}
+
+/// Answers one host call; `Err` is the text the guest receives as a host error.
+/// Unknown bindings, namespaces and operations are errors, never panics.
+pub fn answer_host_call(
+    fixtures: &Fixtures,
+    binding: &str,
+    namespace: &str,
+    operation: &str,
+    payload: &[u8],
+) -> Result<Vec<u8>, String> {
+    if binding != "kubewarden" {
+        return Err(format!("unknown binding: {binding}"));
+    }
+    match namespace {
+        "kubernetes" => fixtures.answer(operation, payload),
+        // The SDK's logging drain; policy-server forwards it to its own log.
+        "tracing" if operation == "log" => Ok(Vec::new()),
+        "tracing" => Err(format!("unknown operation: {operation}")),
+        other => Err(format!("unknown namespace: {other}")),
+    }
+}
+
+/// Reads a JSON or YAML file.
+pub fn read_document(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+    if is_yaml {
+        serde_yaml::from_str(&text).map_err(|e| format!("{}: invalid YAML: {e}", path.display()))
+    } else {
+        serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", path.display()))
+    }
+}
+
+/// Accepts a bare AdmissionRequest or a whole AdmissionReview and returns the request.
+pub fn admission_request(doc: Value) -> Value {
+    if doc.get("kind").and_then(Value::as_str) == Some("AdmissionReview") {
+        if let Some(r) = doc.get("request") {
+            return r.clone();
+        }
+    }
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_host_calls_are_errors() {
+        let f = Fixtures::default();
+        assert_eq!(
+            answer_host_call(&f, "other", "kubernetes", "get_resource", b"{}"),
+            Err("unknown binding: other".into())
+        );
+        assert_eq!(
+            answer_host_call(&f, "kubewarden", "oci", "verify", b"{}"),
+            Err("unknown namespace: oci".into())
+        );
+        assert_eq!(
+            answer_host_call(&f, "kubewarden", "tracing", "log", b"{}"),
+            Ok(Vec::new())
+        );
+    }
+
+    #[test]
+    fn review_or_request() {
+        let req = json!({"uid": "1", "operation": "CREATE"});
+        assert_eq!(
+            admission_request(json!({"kind": "AdmissionReview", "request": req.clone()})),
+            req
+        );
+        assert_eq!(admission_request(req.clone()), req);
+    }
+}

@@ -1,0 +1,138 @@
+//! The core's [`Cluster`] view, answered by Kubewarden's host capabilities.
+//!
+//! Host calls are made by hand (`kubewarden`/`kubernetes`/`get_resource` and
+//! the two list calls) with the SDK's request shapes; building the SDK without
+//! its `cluster-context` feature keeps k8s-openapi, and ~180 KB, out of the
+//! module.
+
+use std::collections::BTreeSet;
+
+use kubewarden_policy_sdk::wapc_guest::host_call;
+use serde::Serialize;
+use transition_core::{Cluster, LookupError, ResourceKind};
+
+/// Lookups through the policy-server (or kwctl) host.
+pub struct HostCluster;
+
+/// Same fields, in the same order, as the SDK's `GetResourceRequest`.
+#[derive(Serialize)]
+struct GetResource<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    name: &'a str,
+    namespace: Option<&'a str>,
+    disable_cache: bool,
+    field_masks: Option<BTreeSet<&'a str>>,
+}
+
+/// The SDK's `ListAllResourcesRequest`.
+#[derive(Serialize)]
+struct ListAll<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    label_selector: Option<&'a str>,
+    field_selector: Option<&'a str>,
+    field_masks: Option<BTreeSet<&'a str>>,
+}
+
+/// The SDK's `ListResourcesByNamespaceRequest`.
+#[derive(Serialize)]
+struct ListByNamespace<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    namespace: &'a str,
+    label_selector: Option<&'a str>,
+    field_selector: Option<&'a str>,
+    field_masks: Option<BTreeSet<&'a str>>,
+}
+
+fn masks<'a>(fields: &[&'a str]) -> Option<BTreeSet<&'a str>> {
+    (!fields.is_empty()).then(|| fields.iter().copied().collect())
+}
+
+/// policy-evaluator answers a get of a missing object with
+/// `Cannot find <apiVersion>/<Kind> named '<name>' inside of namespace '<ns>'`.
+pub fn is_not_found(host_error: &str) -> bool {
+    host_error.contains("Cannot find ") && host_error.contains(" named '")
+}
+
+impl Cluster for HostCluster {
+    fn get(
+        &mut self,
+        kind: &ResourceKind,
+        namespace: Option<&str>,
+        name: &str,
+        fields: &[&str],
+    ) -> Result<Option<Vec<u8>>, LookupError> {
+        let req = GetResource {
+            api_version: kind.api_version,
+            kind: kind.kind,
+            name,
+            namespace: if kind.namespaced { namespace } else { None },
+            disable_cache: false,
+            field_masks: masks(fields),
+        };
+        let payload =
+            serde_json::to_vec(&req).map_err(|e| LookupError::get(kind, namespace, name, e.to_string()))?;
+        match host_call("kubewarden", "kubernetes", "get_resource", &payload) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) => {
+                let text = e.to_string();
+                if is_not_found(&text) {
+                    Ok(None)
+                } else {
+                    Err(LookupError::get(kind, namespace, name, text))
+                }
+            }
+        }
+    }
+
+    fn list(
+        &mut self,
+        kind: &ResourceKind,
+        namespace: Option<&str>,
+        fields: &[&str],
+    ) -> Result<Vec<u8>, LookupError> {
+        let (op, payload) = match namespace {
+            Some(ns) => (
+                "list_resources_by_namespace",
+                serde_json::to_vec(&ListByNamespace {
+                    api_version: kind.api_version,
+                    kind: kind.kind,
+                    namespace: ns,
+                    label_selector: None,
+                    field_selector: None,
+                    field_masks: masks(fields),
+                }),
+            ),
+            None => (
+                "list_resources_all",
+                serde_json::to_vec(&ListAll {
+                    api_version: kind.api_version,
+                    kind: kind.kind,
+                    label_selector: None,
+                    field_selector: None,
+                    field_masks: masks(fields),
+                }),
+            ),
+        };
+        let payload = payload.map_err(|e| LookupError::list(kind, namespace, e.to_string()))?;
+        host_call("kubewarden", "kubernetes", op, &payload)
+            .map_err(|e| LookupError::list(kind, namespace, e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_found_is_recognised_only_for_the_hosts_text() {
+        assert!(is_not_found(
+            "Host error: Callback evaluation failure: Cannot find scheduling.volcano.sh/v1beta1/Queue named 'q' inside of namespace 'None'"
+        ));
+        assert!(!is_not_found(
+            "Host error: Policy has not been granted access to Kubernetes v1/Service resources."
+        ));
+    }
+}
