@@ -160,3 +160,6 @@ pub fn admit_service(req: &AdmissionRequest, cluster: &mut dyn Cluster) -> Verdi
         Err(r) => r.into(),
     }
 }
+
+#[cfg(test)]
+mod tests;
