@@ -951,3 +951,6 @@ pub fn retirement(obs: &Observed, cluster: &str, now_unix_secs: i64) -> Retireme
 
 /// The selector key the plan's selector steps write.
 pub const SELECTOR_KEY: &str = CLUSTER_LABEL;
+
+#[cfg(test)]
+mod tests;

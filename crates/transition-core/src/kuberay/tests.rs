@@ -843,7 +843,7 @@ fn replay_of_a_newcluster_upgrade_is_accepted_at_every_write() {
         serve_svc(A),
         raycluster(A, true, false),
     ];
-    let mut replace = |store: &mut Vec<Value>, kind: &str, name: &str, new: Value| {
+    let replace = |store: &mut Vec<Value>, kind: &str, name: &str, new: Value| {
         store.retain(|o| !(o["kind"] == kind && o["metadata"]["name"] == name));
         store.push(new);
     };
