@@ -43,6 +43,13 @@ pub fn evaluate(req: &AdmissionRequest, settings: &Settings, cluster: &mut dyn C
     let res = &req.resource;
     match (res.group.as_str(), res.version.as_str(), res.resource.as_str()) {
         (volcano::SCHEDULING_GROUP, "v1beta1", "queues") => volcano::admit_queue(req, settings, cluster),
+        (kuberay::RAY_GROUP, "v1", "rayservices") if req.sub_resource.is_empty() => {
+            kuberay::admit_rayservice(req)
+        }
+        (kuberay::RAY_GROUP, "v1", "rayservices") if req.is_status() => {
+            kuberay::admit_rayservice_status(req, cluster)
+        }
+        ("", "v1", "services") if req.sub_resource.is_empty() => kuberay::admit_service(req, cluster),
         _ => Verdict::reject(
             "resource",
             format!(

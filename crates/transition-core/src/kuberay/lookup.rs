@@ -1,0 +1,128 @@
+//! Lazy, memoized lookups of the objects RS5/RS6/RS8 and SV1/SV2 read.
+//!
+//! Each object is fetched at most once per request (a second ask answers
+//! from memory), only with the fields the rules read. A not-found object is
+//! `None`; any lookup error or undecodable answer becomes a rejection by the
+//! rule that asked, naming the lookup (fail closed).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::cluster::{Cluster, ResourceKind, RAYCLUSTER, RAYSERVICE, SERVICE};
+use crate::verdict::{Rejection, RuleId};
+
+use super::view::{RayCluster, RayService, Service};
+
+/// Fields read from a looked-up Service.
+pub const SERVICE_FIELDS: &[&str] = &[
+    "metadata.name",
+    "metadata.namespace",
+    "metadata.ownerReferences",
+    "spec.selector",
+];
+/// Fields read from a looked-up RayCluster.
+pub const RAYCLUSTER_FIELDS: &[&str] = &[
+    "metadata.name",
+    "metadata.namespace",
+    "metadata.deletionTimestamp",
+    "metadata.labels",
+    "metadata.annotations",
+    "status.conditions",
+];
+/// Fields read from a looked-up RayService (owner of a Service).
+pub const RAYSERVICE_FIELDS: &[&str] = &[
+    "metadata.name",
+    "metadata.namespace",
+    "spec.serveService.metadata.name",
+    "status.activeServiceStatus.rayClusterName",
+    "status.pendingServiceStatus.rayClusterName",
+];
+
+/// Lookups in one namespace, each made at most once.
+pub struct Lookups<'a> {
+    cluster: &'a mut dyn Cluster,
+    namespace: String,
+    cache: BTreeMap<(&'static str, String), Option<Value>>,
+}
+
+impl<'a> Lookups<'a> {
+    pub fn new(cluster: &'a mut dyn Cluster, namespace: &str) -> Self {
+        Lookups {
+            cluster,
+            namespace: namespace.to_string(),
+            cache: BTreeMap::new(),
+        }
+    }
+
+    fn raw(
+        &mut self,
+        rule: RuleId,
+        kind: &ResourceKind,
+        name: &str,
+        fields: &[&str],
+    ) -> Result<Option<Value>, Rejection> {
+        let key = (kind.kind, name.to_string());
+        if let Some(v) = self.cache.get(&key) {
+            return Ok(v.clone());
+        }
+        let ns = self.namespace.clone();
+        let bytes = self
+            .cluster
+            .get(kind, Some(&ns), name, fields)
+            .map_err(|e| Rejection {
+                rule,
+                message: format!("{rule}: {e}"),
+            })?;
+        let value = match bytes {
+            None => None,
+            Some(b) => Some(serde_json::from_slice::<Value>(&b).map_err(|e| Rejection {
+                rule,
+                message: format!(
+                    "{rule}: lookup get {} {} {ns}/{name} failed: answer is not valid JSON: {e}",
+                    kind.api_version, kind.kind
+                ),
+            })?),
+        };
+        self.cache.insert(key, value.clone());
+        Ok(value)
+    }
+
+    fn decoded<T>(
+        &mut self,
+        rule: RuleId,
+        kind: &ResourceKind,
+        name: &str,
+        fields: &[&str],
+        decode: fn(&Value, &str) -> Result<T, crate::decode::DecodeError>,
+    ) -> Result<Option<T>, Rejection> {
+        let ns = self.namespace.clone();
+        match self.raw(rule, kind, name, fields)? {
+            None => Ok(None),
+            Some(v) => decode(&v, &format!("{} {ns}/{name}", kind.kind))
+                .map(Some)
+                .map_err(|e| Rejection {
+                    rule,
+                    message: format!(
+                        "{rule}: lookup get {} {} {ns}/{name}: {e}",
+                        kind.api_version, kind.kind
+                    ),
+                }),
+        }
+    }
+
+    /// The Service `name`, or `None` when it does not exist.
+    pub fn service(&mut self, rule: RuleId, name: &str) -> Result<Option<Service>, Rejection> {
+        self.decoded(rule, &SERVICE, name, SERVICE_FIELDS, Service::from_value)
+    }
+
+    /// The RayCluster `name`, or `None` when it does not exist.
+    pub fn ray_cluster(&mut self, rule: RuleId, name: &str) -> Result<Option<RayCluster>, Rejection> {
+        self.decoded(rule, &RAYCLUSTER, name, RAYCLUSTER_FIELDS, RayCluster::from_value)
+    }
+
+    /// The RayService `name`, or `None` when it does not exist.
+    pub fn ray_service(&mut self, rule: RuleId, name: &str) -> Result<Option<RayService>, Rejection> {
+        self.decoded(rule, &RAYSERVICE, name, RAYSERVICE_FIELDS, RayService::from_value)
+    }
+}

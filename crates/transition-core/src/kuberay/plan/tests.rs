@@ -1,0 +1,504 @@
+use serde_json::{json, Value};
+
+use super::*;
+use crate::kuberay::tests::{head_svc, raycluster, rayservice, serve_svc, A, NS, P, Q};
+
+const NOW: i64 = 1_800_000_000;
+
+fn obs(rs: Value, head: Option<&str>, serve: Option<&str>, clusters: Vec<Value>) -> Observed {
+    let h = head.map(head_svc);
+    let s = serve.map(serve_svc);
+    Observed::from_values(&rs, h.as_ref(), s.as_ref(), &clusters).unwrap()
+}
+
+/// A (active) with P pending, P's apps RUNNING, both clusters healthy.
+fn upgrading(head: &str, serve: &str) -> Observed {
+    obs(
+        rayservice(A, P),
+        Some(head),
+        Some(serve),
+        vec![raycluster(A, true, false), raycluster(P, true, false)],
+    )
+}
+
+/// (index, action, object name, from, to) of each step.
+fn summary(plan: &SwitchoverPlan) -> Vec<(usize, Action, String, String, String)> {
+    plan.steps
+        .iter()
+        .map(|s| {
+            (
+                s.index,
+                s.action,
+                s.object.name.clone(),
+                s.from.clone(),
+                s.to.clone(),
+            )
+        })
+        .collect()
+}
+
+fn row(i: usize, a: Action, name: &str, from: &str, to: &str) -> (usize, Action, String, String, String) {
+    (i, a, name.into(), from.into(), to.into())
+}
+
+#[test]
+fn switch_plan_steps_in_order() {
+    let plan = plan_switch(&upgrading(A, A), NOW).unwrap();
+    let deadline = (NOW + 60).to_string();
+    assert_eq!(
+        summary(&plan),
+        vec![
+            row(0, Action::Guard, "rs", P, P),
+            row(1, Action::SetSelector, "rs-head-svc", A, P),
+            row(2, Action::SetSelector, "rs-serve-svc", A, P),
+            row(3, Action::PromoteStatus, "rs", A, P),
+            row(4, Action::RetireCluster, A, "", &deadline),
+        ]
+    );
+    assert_eq!(plan.commit_index, Some(3));
+    assert_eq!(plan.direction, Direction::Forward);
+    assert_eq!(plan.steps[4].deadline_unix_secs, Some(NOW + 60));
+    assert_eq!(plan.steps[1].field, "spec.selector[ray.io/cluster]");
+    assert_eq!(plan.steps[3].field, "status.activeServiceStatus.rayClusterName");
+    assert_eq!(
+        plan.steps[4].field,
+        "metadata.annotations[transition-guard.io/retire-after]"
+    );
+    assert_eq!(
+        plan.steps[1].log_line(plan.steps.len()),
+        format!("step 2/5 Service {NS}/rs-head-svc spec.selector[ray.io/cluster]: {A} => {P}")
+    );
+    // Undo: only the selector steps, each back to A, guarded by A being alive.
+    let undos: Vec<Option<(String, String, String)>> = plan
+        .steps
+        .iter()
+        .map(|s| {
+            s.undo
+                .as_ref()
+                .map(|u| (u.object.name.clone(), u.from.clone(), u.to.clone()))
+        })
+        .collect();
+    assert_eq!(
+        undos,
+        vec![
+            None,
+            Some(("rs-head-svc".into(), P.into(), A.into())),
+            Some(("rs-serve-svc".into(), P.into(), A.into())),
+            None,
+            None
+        ]
+    );
+    assert_eq!(
+        plan.steps[2].undo.as_ref().unwrap().preconditions,
+        vec![
+            Precondition::SelectorIs {
+                service: "rs-serve-svc".into(),
+                cluster: P.into()
+            },
+            Precondition::ClusterAlive { cluster: A.into() }
+        ]
+    );
+}
+
+#[test]
+fn plan_serializes_action_object_field_from_to() {
+    let plan = plan_switch(&upgrading(A, A), NOW).unwrap();
+    let v = serde_json::to_value(&plan.steps[1]).unwrap();
+    assert_eq!(v["action"], "set_selector");
+    assert_eq!(
+        v["object"],
+        json!({"kind": "Service", "namespace": NS, "name": "rs-head-svc"})
+    );
+    assert_eq!(v["field"], "spec.selector[ray.io/cluster]");
+    assert_eq!(v["from"], A);
+    assert_eq!(v["to"], P);
+    assert_eq!(v["undo"]["to"], A);
+    assert_eq!(
+        v["preconditions"][0],
+        json!({"check": "selector_is", "service": "rs-head-svc", "cluster": A})
+    );
+}
+
+#[test]
+fn first_creation_plan_creates_services_and_retires_nothing() {
+    let o = obs(rayservice("", P), None, None, vec![raycluster(P, true, false)]);
+    let plan = plan_switch(&o, NOW).unwrap();
+    assert_eq!(
+        summary(&plan),
+        vec![
+            row(0, Action::Guard, "rs", P, P),
+            row(1, Action::SetSelector, "rs-head-svc", "", P),
+            row(2, Action::SetSelector, "rs-serve-svc", "", P),
+            row(3, Action::PromoteStatus, "rs", "", P),
+        ]
+    );
+    assert!(plan.steps.iter().all(|s| s.undo.is_none()));
+}
+
+#[test]
+fn guard_failures() {
+    let mut o = upgrading(A, A);
+    o.clusters[1].head_pod_ready = false;
+    assert_eq!(plan_switch(&o, NOW), Err(GuardFailure::HeadNotReady(P.into())));
+    let mut o = upgrading(A, A);
+    o.rayservice
+        .status
+        .pending
+        .applications
+        .insert("math".into(), "DEPLOYING".into());
+    assert_eq!(
+        plan_switch(&o, NOW),
+        Err(GuardFailure::AppNotRunning {
+            cluster: P.into(),
+            app: "math".into(),
+            status: "DEPLOYING".into()
+        })
+    );
+    let o = obs(
+        rayservice(A, ""),
+        Some(A),
+        Some(A),
+        vec![raycluster(A, true, false)],
+    );
+    assert_eq!(plan_switch(&o, NOW), Err(GuardFailure::NoPending("rs".into())));
+    let mut o = upgrading(A, A);
+    o.clusters.pop();
+    assert_eq!(plan_switch(&o, NOW), Err(GuardFailure::ClusterMissing(P.into())));
+    let mut o = upgrading(A, A);
+    o.rayservice.spec.suspend = true;
+    assert_eq!(plan_switch(&o, NOW), Err(GuardFailure::NotSteady("rs".into())));
+}
+
+#[test]
+fn persisted_deadline_survives_a_restart() {
+    let mut rs = rayservice(A, P);
+    rs["spec"]["rayClusterDeletionDelaySeconds"] = json!(300);
+    let mut old = raycluster(A, true, false);
+    old["metadata"]["annotations"] = json!({RETIRE_AFTER_ANNOTATION: "1799999999"});
+    let o = obs(
+        rs.clone(),
+        Some(A),
+        Some(A),
+        vec![old, raycluster(P, true, false)],
+    );
+    let plan = plan_switch(&o, NOW).unwrap();
+    assert_eq!(plan.steps[4].deadline_unix_secs, Some(1_799_999_999));
+    let o = obs(
+        rs,
+        Some(A),
+        Some(A),
+        vec![raycluster(A, true, false), raycluster(P, true, false)],
+    );
+    assert_eq!(
+        plan_switch(&o, NOW).unwrap().steps[4].deadline_unix_secs,
+        Some(NOW + 300)
+    );
+}
+
+#[test]
+fn driver_happy_path_and_transitions() {
+    let mut sw = Switchover::new(plan_switch(&upgrading(A, A), NOW).unwrap());
+    let mut seen = Vec::new();
+    while let Some(Effect::Apply(step)) = sw.next_effect() {
+        let index = step.index;
+        seen.push(index);
+        let t = sw.on_step_applied();
+        if index == 0 {
+            assert_eq!(t.to_string(), "applying step 1 => applying step 2");
+        }
+    }
+    assert_eq!(seen, vec![0, 1, 2, 3, 4]);
+    assert_eq!(sw.state(), SwitchState::Done);
+    assert_eq!(sw.next_effect(), None);
+}
+
+#[test]
+fn driver_undoes_pre_commit_steps_in_reverse_order() {
+    let mut sw = Switchover::new(plan_switch(&upgrading(A, A), NOW).unwrap());
+    for _ in 0..3 {
+        sw.on_step_applied();
+    }
+    assert_eq!(sw.state(), SwitchState::Applying { next: 3 });
+    // Conflicts are retried, up to the bound.
+    for _ in 0..MAX_COMMIT_CONFLICTS {
+        assert_eq!(sw.on_commit_conflict().to, SwitchState::Applying { next: 3 });
+    }
+    let t = sw.on_commit_conflict();
+    assert_eq!(t.to_string(), "applying step 4 => undoing step 3");
+    let mut undone = Vec::new();
+    while let Some(Effect::Undo { step, undo }) = sw.next_effect() {
+        let entry = (step, undo.object.name.clone(), undo.to.clone());
+        undone.push(entry);
+        sw.on_undo_applied();
+    }
+    assert_eq!(
+        undone,
+        vec![
+            (2, "rs-serve-svc".into(), A.into()),
+            (1, "rs-head-svc".into(), A.into())
+        ]
+    );
+    assert_eq!(sw.state(), SwitchState::RolledBack);
+}
+
+#[test]
+fn driver_guard_failure_aborts_and_post_commit_failures_retry() {
+    let plan = plan_switch(&upgrading(A, A), NOW).unwrap();
+    let mut sw = Switchover::new(plan.clone());
+    assert_eq!(sw.on_step_failed().to, SwitchState::Aborted);
+    let mut sw = Switchover::new(plan.clone());
+    sw.on_step_applied();
+    sw.on_step_applied();
+    // Serve step fails: undo head only.
+    assert_eq!(sw.on_step_failed().to, SwitchState::Compensating { step: 1 });
+    assert_eq!(sw.on_undo_applied().to, SwitchState::RolledBack);
+    let mut sw = Switchover::new(plan);
+    for _ in 0..4 {
+        sw.on_step_applied();
+    }
+    // Retirement failure after the commit: retried, never undone.
+    assert_eq!(sw.on_step_failed().to, SwitchState::Applying { next: 4 });
+}
+
+#[test]
+fn repair_head_only_switched() {
+    let o = upgrading(P, A);
+    let r = plan_repair(&o, NOW);
+    assert_eq!(
+        r.diagnosis,
+        Diagnosis::Split {
+            active: A.into(),
+            pending: P.into(),
+            head: P.into(),
+            serve: A.into()
+        }
+    );
+    let RepairDecision::Forward { plan } = r.decision else {
+        panic!("{:?}", r.decision)
+    };
+    assert_eq!(
+        summary(&plan),
+        vec![
+            row(0, Action::SetSelector, "rs-serve-svc", A, P),
+            row(1, Action::PromoteStatus, "rs", A, P),
+            row(2, Action::RetireCluster, A, "", &(NOW + 60).to_string()),
+        ]
+    );
+    // P unhealthy: roll the head Service back to A.
+    let mut o = upgrading(P, A);
+    o.clusters[1].head_pod_ready = false;
+    let RepairDecision::Rollback { plan } = plan_repair(&o, NOW).decision else {
+        panic!()
+    };
+    assert_eq!(
+        summary(&plan),
+        vec![row(0, Action::SetSelector, "rs-head-svc", P, A)]
+    );
+    assert_eq!(plan.direction, Direction::Rollback);
+}
+
+#[test]
+fn repair_switched_but_not_promoted() {
+    let r = plan_repair(&upgrading(P, P), NOW);
+    assert_eq!(
+        r.diagnosis,
+        Diagnosis::SwitchedNotPromoted {
+            active: A.into(),
+            pending: P.into()
+        }
+    );
+    let RepairDecision::Forward { plan } = r.decision else {
+        panic!()
+    };
+    assert_eq!(
+        summary(&plan),
+        vec![
+            row(0, Action::PromoteStatus, "rs", A, P),
+            row(1, Action::RetireCluster, A, "", &(NOW + 60).to_string()),
+        ]
+    );
+    let mut o = upgrading(P, P);
+    o.clusters[1].deleting = true;
+    let RepairDecision::Rollback { plan } = plan_repair(&o, NOW).decision else {
+        panic!()
+    };
+    // Reverse of the forward order: serve first, then head.
+    assert_eq!(
+        summary(&plan),
+        vec![
+            row(0, Action::SetSelector, "rs-serve-svc", P, A),
+            row(1, Action::SetSelector, "rs-head-svc", P, A),
+        ]
+    );
+    assert_eq!(
+        plan.steps[0].preconditions,
+        vec![
+            Precondition::RayServiceSteady,
+            Precondition::SelectorIs {
+                service: "rs-serve-svc".into(),
+                cluster: P.into()
+            },
+            Precondition::ClusterAlive { cluster: A.into() }
+        ]
+    );
+    // Neither healthy nor alive: wait.
+    let mut o = upgrading(P, P);
+    o.clusters.clear();
+    assert_eq!(
+        plan_repair(&o, NOW).decision,
+        RepairDecision::Wait {
+            reason: format!("neither pending RayCluster {P} is healthy nor active RayCluster {A} alive")
+        }
+    );
+}
+
+#[test]
+fn repair_services_on_unknown_cluster() {
+    let o = obs(
+        rayservice(A, P),
+        Some(Q),
+        Some(Q),
+        vec![
+            raycluster(A, true, false),
+            raycluster(P, true, false),
+            raycluster(Q, true, false),
+        ],
+    );
+    let r = plan_repair(&o, NOW);
+    assert_eq!(
+        r.diagnosis,
+        Diagnosis::UnknownCluster {
+            active: A.into(),
+            pending: P.into(),
+            head: Q.into(),
+            serve: Q.into()
+        }
+    );
+    let RepairDecision::Forward { plan } = r.decision else {
+        panic!()
+    };
+    assert_eq!(
+        summary(&plan),
+        vec![
+            row(0, Action::SetSelector, "rs-head-svc", Q, A),
+            row(1, Action::SetSelector, "rs-serve-svc", Q, A),
+            row(2, Action::RetireCluster, Q, "", &(NOW + 60).to_string()),
+        ]
+    );
+}
+
+#[test]
+fn repair_2088_shape() {
+    // Status promoted P, Services still on A, A already deleted.
+    let o = obs(
+        rayservice(P, ""),
+        Some(A),
+        Some(A),
+        vec![raycluster(P, true, false)],
+    );
+    let r = plan_repair(&o, NOW);
+    assert_eq!(
+        r.diagnosis,
+        Diagnosis::PromotedBeforeServices {
+            active: P.into(),
+            head: A.into(),
+            serve: A.into()
+        }
+    );
+    let RepairDecision::Forward { plan } = r.decision else {
+        panic!()
+    };
+    assert_eq!(plan.from_cluster, A);
+    assert_eq!(
+        summary(&plan),
+        vec![
+            row(0, Action::SetSelector, "rs-head-svc", A, P),
+            row(1, Action::SetSelector, "rs-serve-svc", A, P),
+        ]
+    );
+    // P not ready: wait, do not touch the Services.
+    let o = obs(
+        rayservice(P, ""),
+        Some(A),
+        Some(A),
+        vec![raycluster(A, true, false), raycluster(P, false, false)],
+    );
+    assert_eq!(
+        plan_repair(&o, NOW).decision,
+        RepairDecision::Wait {
+            reason: format!("active RayCluster {P} is not healthy; Services keep selecting {A} and {A}")
+        }
+    );
+}
+
+#[test]
+fn repair_steady_and_upgrading() {
+    let o = obs(
+        rayservice(A, ""),
+        Some(A),
+        Some(A),
+        vec![raycluster(A, true, false)],
+    );
+    assert_eq!(plan_repair(&o, NOW).decision, RepairDecision::Nothing);
+    let RepairDecision::Forward { plan } = plan_repair(&upgrading(A, A), NOW).decision else {
+        panic!()
+    };
+    assert_eq!(plan, plan_switch(&upgrading(A, A), NOW).unwrap());
+    let mut o = upgrading(A, A);
+    o.clusters[1].head_pod_ready = false;
+    assert_eq!(
+        plan_repair(&o, NOW).decision,
+        RepairDecision::Wait {
+            reason: format!("RayCluster {P} has no ready head Pod (HeadPodReady is not True)")
+        }
+    );
+}
+
+#[test]
+fn retirement_decisions() {
+    let mut old = raycluster(A, true, false);
+    let o = obs(
+        rayservice(P, ""),
+        Some(P),
+        Some(P),
+        vec![old.clone(), raycluster(P, true, false)],
+    );
+    assert_eq!(
+        retirement(&o, A, NOW),
+        Retirement::Annotate {
+            deadline_unix_secs: NOW + 60
+        }
+    );
+    old["metadata"]["annotations"] = json!({RETIRE_AFTER_ANNOTATION: (NOW + 10).to_string()});
+    let o = obs(
+        rayservice(P, ""),
+        Some(P),
+        Some(P),
+        vec![old.clone(), raycluster(P, true, false)],
+    );
+    assert_eq!(
+        retirement(&o, A, NOW),
+        Retirement::Wait {
+            deadline_unix_secs: NOW + 10
+        }
+    );
+    assert_eq!(retirement(&o, A, NOW + 10), Retirement::Delete);
+    assert_eq!(
+        retirement(&o, P, NOW),
+        Retirement::Keep {
+            reason: format!("RayCluster {P} is active or pending")
+        }
+    );
+    let o = obs(
+        rayservice(P, ""),
+        Some(P),
+        Some(A),
+        vec![old, raycluster(P, true, false)],
+    );
+    assert_eq!(
+        retirement(&o, A, NOW + 100),
+        Retirement::Keep {
+            reason: format!("a Service of RayService rs still selects RayCluster {A}")
+        }
+    );
+}

@@ -1,0 +1,573 @@
+//! KubeRay's own RayService validation (doc §8), moved to admission.
+//!
+//! Upstream runs `ValidateRayServiceMetadata` and `ValidateRayServiceSpec`
+//! inside `Reconcile` (failure ⇒ `Ready=False`, reason `ValidationFailed`).
+//! The policy applies the same checks, with the same texts, on CREATE and
+//! UPDATE of `rayservices`; first error wins. Rule ids:
+//! - `KR-META`: `ValidateRayServiceMetadata` (name length, DNS-1035, the
+//!   `ray.io/initializing-timeout` annotation).
+//! - `KR-SPEC`: `ValidateRayServiceSpec` items 1 and 3–6 and the head/worker
+//!   group rules of `ValidateRayClusterSpec` (containers, replicas).
+
+use crate::verdict::Rejection;
+
+use super::view::{RayService, INCREMENTAL};
+
+/// Rule id of metadata validation.
+pub const KR_META: &str = "KR-META";
+/// Rule id of spec validation.
+pub const KR_SPEC: &str = "KR-SPEC";
+/// `MaxRayServiceNameLength` (53 − 6).
+pub const MAX_RAYSERVICE_NAME_LENGTH: usize = 47;
+/// Annotation read by the initializing timeout.
+pub const INITIALIZING_TIMEOUT_ANNOTATION: &str = "ray.io/initializing-timeout";
+
+const META_PREFIX: &str = "The RayService metadata is invalid: ";
+const SPEC_PREFIX: &str = "The RayService spec is invalid: ";
+
+/// apimachinery's `IsDNS1035Label` error for a value that does not match the
+/// regex (note the two spaces after `'my-name',`, as upstream prints it).
+const DNS1035_REGEX_ERROR: &str =
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', \
+start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', \
+regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+
+fn meta(msg: String) -> Rejection {
+    Rejection {
+        rule: KR_META,
+        message: format!("{META_PREFIX}{msg}"),
+    }
+}
+
+fn spec(msg: String) -> Rejection {
+    Rejection {
+        rule: KR_SPEC,
+        message: format!("{SPEC_PREFIX}{msg}"),
+    }
+}
+
+/// Metadata then spec validation; the first error wins.
+pub fn validate(rs: &RayService) -> Result<(), Rejection> {
+    validate_metadata(rs)?;
+    validate_spec(rs)
+}
+
+fn is_dns1035_label(name: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if name.len() > 63 {
+        errs.push("must be no more than 63 characters".to_string());
+    }
+    let b = name.as_bytes();
+    let ok = !b.is_empty()
+        && b[0].is_ascii_lowercase()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[b.len() - 1] != b'-';
+    if !ok {
+        errs.push(DNS1035_REGEX_ERROR.to_string());
+    }
+    errs
+}
+
+/// `ValidateRayServiceMetadata`.
+pub fn validate_metadata(rs: &RayService) -> Result<(), Rejection> {
+    if rs.name.len() > MAX_RAYSERVICE_NAME_LENGTH {
+        return Err(meta(format!(
+            "RayService name should be no more than {MAX_RAYSERVICE_NAME_LENGTH} characters"
+        )));
+    }
+    let errs = is_dns1035_label(&rs.name);
+    if !errs.is_empty() {
+        return Err(meta(format!(
+            "RayService name should be a valid DNS1035 label: [{}]",
+            errs.join(" ")
+        )));
+    }
+    if let Some(timeout) = rs.annotations.get(INITIALIZING_TIMEOUT_ANNOTATION) {
+        if let Some(err) = initializing_timeout_error(timeout) {
+            return Err(meta(format!("RayService annotations is invalid: {err}")));
+        }
+    }
+    Ok(())
+}
+
+fn initializing_timeout_error(value: &str) -> Option<String> {
+    let a = INITIALIZING_TIMEOUT_ANNOTATION;
+    if value.is_empty() {
+        return None;
+    }
+    if let Some(nanos) = parse_go_duration(value) {
+        return (nanos <= 0.0).then(|| format!("annotation {a} must be a positive duration, got: {value}"));
+    }
+    if let Some(secs) = parse_go_atoi(value) {
+        return (secs <= 0)
+            .then(|| format!("annotation {a} must be a positive integer (seconds), got: {value}"));
+    }
+    Some(format!(
+        "annotation {a} has invalid format: {value}. Expected Go duration format (e.g., '5m', '1h') or positive integer seconds"
+    ))
+}
+
+/// Go's `strconv.Atoi` for 64-bit ints: optional sign, decimal digits.
+fn parse_go_atoi(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    s.strip_prefix('+').unwrap_or(s).parse().ok()
+}
+
+/// Go's `time.ParseDuration`, returning nanoseconds (as f64; only the sign
+/// and validity matter here). `None` where Go returns an error.
+fn parse_go_duration(s: &str) -> Option<f64> {
+    let (neg, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if rest == "0" {
+        return Some(0.0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0.0f64;
+    while !rest.is_empty() {
+        let int_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let (int_part, after) = rest.split_at(int_len);
+        let (frac_part, after) = match after.strip_prefix('.') {
+            Some(a) => {
+                let n = a.bytes().take_while(u8::is_ascii_digit).count();
+                a.split_at(n)
+            }
+            None => ("", after),
+        };
+        if int_part.is_empty() && frac_part.is_empty() {
+            return None;
+        }
+        let unit_len = after
+            .bytes()
+            .take_while(|c| *c != b'.' && !c.is_ascii_digit())
+            .count();
+        let (unit, after) = after.split_at(unit_len);
+        let scale = match unit {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return None,
+        };
+        let number: f64 = format!(
+            "{}.{}",
+            if int_part.is_empty() { "0" } else { int_part },
+            frac_part
+        )
+        .trim_end_matches('.')
+        .parse()
+        .ok()?;
+        total += number * scale;
+        if total > i64::MAX as f64 {
+            return None;
+        }
+        rest = after;
+    }
+    Some(if neg { -total } else { total })
+}
+
+/// `ValidateRayServiceSpec` items 1 and 3–6, and the listed group rules of
+/// `ValidateRayClusterSpec` (item 2), in upstream's order.
+pub fn validate_spec(rs: &RayService) -> Result<(), Rejection> {
+    let s = &rs.spec;
+    if s.enable_k8s_token_auth {
+        return Err(spec(
+            "K8s token auth mode is currently not supported for RayService".into(),
+        ));
+    }
+    validate_groups(rs).map_err(spec)?;
+    if !s.head_service_name.is_empty() {
+        return Err(spec(
+            "spec.rayClusterConfig.headGroupSpec.headService.metadata.name should not be set".into(),
+        ));
+    }
+    if let Some(t) = &s.upgrade_type {
+        if !matches!(t.as_str(), "None" | "NewCluster" | INCREMENTAL) {
+            return Err(spec(format!(
+                "Spec.UpgradeStrategy.Type value {t} is invalid, valid options are {INCREMENTAL}, NewCluster, or None"
+            )));
+        }
+    }
+    if let Some(d) = s.ray_cluster_deletion_delay_seconds {
+        if d < 0 {
+            return Err(spec(format!(
+                "Spec.RayClusterDeletionDelaySeconds should be a non-negative integer, got {d}"
+            )));
+        }
+    }
+    if rs.is_incremental() {
+        validate_cluster_upgrade_options(rs).map_err(|m| spec(m.into()))?;
+    }
+    Ok(())
+}
+
+fn validate_groups(rs: &RayService) -> Result<(), String> {
+    let s = &rs.spec;
+    if s.head_containers == 0 {
+        return Err("headGroupSpec should have at least one container".into());
+    }
+    for g in &s.worker_groups {
+        let name = &g.group_name;
+        if g.containers == 0 {
+            return Err("workerGroupSpec should have at least one container".into());
+        }
+        if !s.enable_in_tree_autoscaling && (g.min_replicas.is_none() || g.max_replicas.is_none()) {
+            return Err(format!(
+                "worker group {name} must set both minReplicas and maxReplicas when autoscaling is disabled"
+            ));
+        }
+        if let Some(min) = g.min_replicas.filter(|m| *m < 0) {
+            return Err(format!("worker group {name} has negative minReplicas {min}"));
+        }
+        if let Some(max) = g.max_replicas.filter(|m| *m < 0) {
+            return Err(format!("worker group {name} has negative maxReplicas {max}"));
+        }
+        if let (Some(min), Some(max)) = (g.min_replicas, g.max_replicas) {
+            if min > max {
+                return Err(format!(
+                    "worker group {name} has minReplicas {min} greater than maxReplicas {max}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn validate_cluster_upgrade_options(rs: &RayService) -> Result<(), &'static str> {
+    if !rs.spec.enable_in_tree_autoscaling {
+        return Err("Ray Autoscaler is required for NewClusterWithIncrementalUpgrade");
+    }
+    let Some(o) = &rs.spec.cluster_upgrade_options else {
+        return Err("ClusterUpgradeOptions are required for NewClusterWithIncrementalUpgrade");
+    };
+    // The CRD defaults maxSurgePercent to 100; upstream dereferences it unchecked.
+    let max_surge = o.max_surge_percent.unwrap_or(100);
+    if !(0..=100).contains(&max_surge) {
+        return Err("maxSurgePercent must be between 0 and 100");
+    }
+    let Some(step) = o.step_size_percent.filter(|s| (0..=100).contains(s)) else {
+        return Err("stepSizePercent must be between 0 and 100");
+    };
+    if step > max_surge {
+        return Err("stepSizePercent must be less than or equal to maxSurgePercent");
+    }
+    if o.interval_seconds.is_none_or(|i| i <= 0) {
+        return Err("intervalSeconds must be greater than 0");
+    }
+    if o.gateway_class_name.is_empty() {
+        return Err("gatewayClassName is required for NewClusterWithIncrementalUpgrade");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn valid() -> Value {
+        json!({
+            "apiVersion": "ray.io/v1", "kind": "RayService",
+            "metadata": {"name": "rs", "namespace": "ns"},
+            "spec": {"rayClusterConfig": {
+                "headGroupSpec": {"template": {"spec": {"containers": [{"name": "ray-head"}]}}},
+                "workerGroupSpecs": [{"groupName": "small", "minReplicas": 1, "maxReplicas": 3,
+                    "template": {"spec": {"containers": [{"name": "ray-worker"}]}}}]
+            }}
+        })
+    }
+
+    fn check(v: Value) -> Result<(), Rejection> {
+        validate(&RayService::from_value(&v, "request.object").unwrap())
+    }
+
+    fn spec_err(msg: &str) -> Result<(), Rejection> {
+        Err(Rejection {
+            rule: KR_SPEC,
+            message: format!("{SPEC_PREFIX}{msg}"),
+        })
+    }
+
+    fn meta_err(msg: &str) -> Result<(), Rejection> {
+        Err(Rejection {
+            rule: KR_META,
+            message: format!("{META_PREFIX}{msg}"),
+        })
+    }
+
+    /// `v` with `x` at `pointer`, creating missing objects on the way.
+    fn with(mut v: Value, pointer: &str, x: Value) -> Value {
+        let mut cur = &mut v;
+        for key in pointer.trim_start_matches('/').split('/') {
+            cur = match cur {
+                Value::Array(a) => &mut a[key.parse::<usize>().unwrap()],
+                other => other.as_object_mut().unwrap().entry(key).or_insert(json!({})),
+            };
+        }
+        *cur = x;
+        v
+    }
+
+    #[test]
+    fn valid_spec_passes() {
+        assert_eq!(check(valid()), Ok(()));
+    }
+
+    #[test]
+    fn metadata_rules() {
+        let long = "a".repeat(48);
+        assert_eq!(
+            check(with(valid(), "/metadata/name", json!(long))),
+            meta_err("RayService name should be no more than 47 characters")
+        );
+        assert_eq!(
+            check(with(valid(), "/metadata/name", json!("a".repeat(47)))),
+            Ok(())
+        );
+        for bad in ["1rs", "Rs", "rs-", "r_s", ""] {
+            assert_eq!(
+                check(with(valid(), "/metadata/name", json!(bad))),
+                meta_err(&format!(
+                    "RayService name should be a valid DNS1035 label: [{DNS1035_REGEX_ERROR}]"
+                )),
+                "{bad}"
+            );
+        }
+        let t = |value: &str| {
+            let v = with(
+                valid(),
+                "/metadata",
+                json!({"name": "rs", "annotations": {"ray.io/initializing-timeout": value}}),
+            );
+            check(v)
+        };
+        for ok in ["", "5m", "1h30m", "1.5h", "30", "+30", "300ms"] {
+            assert_eq!(t(ok), Ok(()), "{ok}");
+        }
+        let p = "RayService annotations is invalid: annotation ray.io/initializing-timeout";
+        assert_eq!(
+            t("0"),
+            meta_err(&format!("{p} must be a positive duration, got: 0"))
+        );
+        assert_eq!(
+            t("-5m"),
+            meta_err(&format!("{p} must be a positive duration, got: -5m"))
+        );
+        assert_eq!(
+            t("-5"),
+            meta_err(&format!("{p} must be a positive integer (seconds), got: -5"))
+        );
+        assert_eq!(
+            t("soon"),
+            meta_err(&format!(
+                "{p} has invalid format: soon. Expected Go duration format (e.g., '5m', '1h') or positive integer seconds"
+            ))
+        );
+        assert_eq!(
+            t("5d"),
+            meta_err(&format!(
+                "{p} has invalid format: 5d. Expected Go duration format (e.g., '5m', '1h') or positive integer seconds"
+            ))
+        );
+    }
+
+    #[test]
+    fn spec_rules_in_order() {
+        let rc = "/spec/rayClusterConfig";
+        assert_eq!(
+            check(with(valid(), &format!("{rc}/authOptions"), json!({"enableK8sTokenAuth": true})).clone()),
+            Err(Rejection {
+                rule: KR_SPEC,
+                message: "The RayService spec is invalid: K8s token auth mode is currently not supported for RayService"
+                    .into()
+            })
+        );
+        // Token auth wins over a missing head container (item 1 before item 2).
+        let v = with(
+            valid(),
+            &format!("{rc}/headGroupSpec/template/spec/containers"),
+            json!([]),
+        );
+        assert_eq!(
+            check(v.clone()),
+            spec_err("headGroupSpec should have at least one container")
+        );
+        let v = with(
+            v,
+            &format!("{rc}/authOptions"),
+            json!({"enableK8sTokenAuth": true}),
+        );
+        assert_eq!(
+            check(v),
+            spec_err("K8s token auth mode is currently not supported for RayService")
+        );
+        assert_eq!(
+            check(with(
+                valid(),
+                &format!("{rc}/workerGroupSpecs/0/template/spec/containers"),
+                json!([])
+            )),
+            spec_err("workerGroupSpec should have at least one container")
+        );
+        let mut v = valid();
+        v.pointer_mut(&format!("{rc}/workerGroupSpecs/0"))
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .remove("maxReplicas");
+        assert_eq!(
+            check(v.clone()),
+            spec_err(
+                "worker group small must set both minReplicas and maxReplicas when autoscaling is disabled"
+            )
+        );
+        assert_eq!(
+            check(with(v, &format!("{rc}/enableInTreeAutoscaling"), json!(true))),
+            Ok(())
+        );
+        assert_eq!(
+            check(with(
+                valid(),
+                &format!("{rc}/workerGroupSpecs/0/minReplicas"),
+                json!(-1)
+            )),
+            spec_err("worker group small has negative minReplicas -1")
+        );
+        assert_eq!(
+            check(with(
+                valid(),
+                &format!("{rc}/workerGroupSpecs/0/maxReplicas"),
+                json!(-2)
+            )),
+            spec_err("worker group small has negative maxReplicas -2")
+        );
+        assert_eq!(
+            check(with(
+                valid(),
+                &format!("{rc}/workerGroupSpecs/0/minReplicas"),
+                json!(5)
+            )),
+            spec_err("worker group small has minReplicas 5 greater than maxReplicas 3")
+        );
+        assert_eq!(
+            check(with(
+                valid(),
+                &format!("{rc}/headGroupSpec/headService"),
+                json!({"metadata": {"name": "mine"}})
+            )),
+            spec_err("spec.rayClusterConfig.headGroupSpec.headService.metadata.name should not be set")
+        );
+        assert_eq!(
+            check(with(valid(), "/spec/upgradeStrategy", json!({"type": "BlueGreen"}))),
+            spec_err(
+                "Spec.UpgradeStrategy.Type value BlueGreen is invalid, valid options are NewClusterWithIncrementalUpgrade, NewCluster, or None"
+            )
+        );
+        for t in ["None", "NewCluster"] {
+            assert_eq!(
+                check(with(valid(), "/spec/upgradeStrategy", json!({"type": t}))),
+                Ok(())
+            );
+        }
+        assert_eq!(
+            check(with(valid(), "/spec/rayClusterDeletionDelaySeconds", json!(-1))),
+            spec_err("Spec.RayClusterDeletionDelaySeconds should be a non-negative integer, got -1")
+        );
+        assert_eq!(
+            check(with(valid(), "/spec/rayClusterDeletionDelaySeconds", json!(0))),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn missing_cluster_config_reads_as_no_head_container() {
+        let v = json!({"metadata": {"name": "rs"}, "spec": {}});
+        assert_eq!(
+            check(v),
+            spec_err("headGroupSpec should have at least one container")
+        );
+    }
+
+    #[test]
+    fn incremental_upgrade_options() {
+        let inc = |opts: Value, autoscale: bool| {
+            let mut v = with(valid(), "/spec/upgradeStrategy", json!({"type": INCREMENTAL}));
+            if !opts.is_null() {
+                v["spec"]["upgradeStrategy"]["clusterUpgradeOptions"] = opts;
+            }
+            v["spec"]["rayClusterConfig"]["enableInTreeAutoscaling"] = json!(autoscale);
+            check(v)
+        };
+        let good = json!({"maxSurgePercent": 50, "stepSizePercent": 10, "intervalSeconds": 30, "gatewayClassName": "istio"});
+        assert_eq!(inc(good.clone(), true), Ok(()));
+        assert_eq!(
+            inc(good.clone(), false),
+            spec_err("Ray Autoscaler is required for NewClusterWithIncrementalUpgrade")
+        );
+        assert_eq!(
+            inc(Value::Null, true),
+            spec_err("ClusterUpgradeOptions are required for NewClusterWithIncrementalUpgrade")
+        );
+        let bad = |k: &str, x: Value| {
+            let mut o = good.clone();
+            if x.is_null() {
+                o.as_object_mut().unwrap().remove(k);
+            } else {
+                o[k] = x;
+            }
+            inc(o, true)
+        };
+        assert_eq!(
+            bad("maxSurgePercent", json!(101)),
+            spec_err("maxSurgePercent must be between 0 and 100")
+        );
+        assert_eq!(bad("maxSurgePercent", Value::Null), Ok(()));
+        assert_eq!(
+            bad("stepSizePercent", Value::Null),
+            spec_err("stepSizePercent must be between 0 and 100")
+        );
+        assert_eq!(
+            bad("stepSizePercent", json!(-1)),
+            spec_err("stepSizePercent must be between 0 and 100")
+        );
+        assert_eq!(
+            bad("stepSizePercent", json!(60)),
+            spec_err("stepSizePercent must be less than or equal to maxSurgePercent")
+        );
+        assert_eq!(
+            bad("intervalSeconds", json!(0)),
+            spec_err("intervalSeconds must be greater than 0")
+        );
+        assert_eq!(
+            bad("intervalSeconds", Value::Null),
+            spec_err("intervalSeconds must be greater than 0")
+        );
+        assert_eq!(
+            bad("gatewayClassName", json!("")),
+            spec_err("gatewayClassName is required for NewClusterWithIncrementalUpgrade")
+        );
+    }
+
+    #[test]
+    fn go_duration_parser() {
+        assert_eq!(parse_go_duration("1h"), Some(3600e9));
+        assert_eq!(parse_go_duration(".5s"), Some(0.5e9));
+        assert_eq!(parse_go_duration("1.s"), Some(1e9));
+        assert_eq!(parse_go_duration("-0"), Some(0.0));
+        assert_eq!(parse_go_duration("5"), None);
+        assert_eq!(parse_go_duration("."), None);
+        assert_eq!(parse_go_duration("-"), None);
+        assert_eq!(parse_go_atoi("+7"), Some(7));
+        assert_eq!(parse_go_atoi("7s"), None);
+    }
+}

@@ -1,0 +1,531 @@
+//! Small typed views of the objects the KubeRay rules read, decoded from JSON
+//! with [`crate::decode`] so that every error names the offending path.
+//!
+//! Every field is optional in the input: lookups pass field masks, so the
+//! host may return partial objects. A missing field reads as its zero value
+//! (as Go's structs do upstream).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::decode::{self, type_name, DecodeError};
+
+/// `metadata` fields shared by every view.
+fn string_map(v: &Value, base: &str, path: &str) -> Result<BTreeMap<String, String>, DecodeError> {
+    Ok(decode::opt_string_map(v, base, path)?
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect())
+}
+
+fn string(v: &Value, base: &str, path: &str) -> Result<String, DecodeError> {
+    Ok(decode::opt_str(v, base, path)?.unwrap_or_default().to_string())
+}
+
+fn must_be_object(v: &Value, base: &str) -> Result<(), DecodeError> {
+    match v {
+        Value::Object(_) => Ok(()),
+        Value::Null => Err(DecodeError::Missing {
+            path: base.to_string(),
+        }),
+        other => Err(DecodeError::WrongType {
+            path: base.to_string(),
+            expected: "object",
+            found: type_name(other),
+        }),
+    }
+}
+
+/// One entry of a `conditions` list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Condition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub status: String,
+    pub reason: String,
+}
+
+fn conditions(v: &Value, base: &str, path: &str) -> Result<Vec<Condition>, DecodeError> {
+    let Some(items) = decode::opt_array(v, base, path)? else {
+        return Ok(Vec::new());
+    };
+    let list_base = if base.is_empty() {
+        path.to_string()
+    } else {
+        format!("{base}.{path}")
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let b = format!("{list_base}[{i}]");
+            must_be_object(c, &b)?;
+            Ok(Condition {
+                type_: string(c, &b, "type")?,
+                status: string(c, &b, "status")?,
+                reason: string(c, &b, "reason")?,
+            })
+        })
+        .collect()
+}
+
+/// The condition of `type_`, if present.
+pub fn find_condition<'a>(conds: &'a [Condition], type_: &str) -> Option<&'a Condition> {
+    conds.iter().find(|c| c.type_ == type_)
+}
+
+/// True when the condition of `type_` is present with status `True`.
+pub fn condition_true(conds: &[Condition], type_: &str) -> bool {
+    find_condition(conds, type_).is_some_and(|c| c.status == "True")
+}
+
+/// `status.activeServiceStatus` or `status.pendingServiceStatus`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ServeStatus {
+    /// `rayClusterName`; `""` when unset.
+    pub ray_cluster_name: String,
+    /// `applicationStatuses`: application name → `status`, sorted by name.
+    pub applications: BTreeMap<String, String>,
+    pub target_capacity: Option<i64>,
+    pub traffic_routed_percent: Option<i64>,
+}
+
+impl ServeStatus {
+    fn from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
+        let mut applications = BTreeMap::new();
+        if let Some(apps) = decode::opt_object(v, base, "applicationStatuses")? {
+            for (name, app) in apps {
+                let b = format!("{base}.applicationStatuses.{name}");
+                must_be_object(app, &b)?;
+                applications.insert(name.clone(), string(app, &b, "status")?);
+            }
+        }
+        Ok(ServeStatus {
+            ray_cluster_name: string(v, base, "rayClusterName")?,
+            applications,
+            target_capacity: decode::opt_i64(v, base, "targetCapacity")?,
+            traffic_routed_percent: decode::opt_i64(v, base, "trafficRoutedPercent")?,
+        })
+    }
+}
+
+/// `status` of a RayService.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct RayServiceStatus {
+    pub active: ServeStatus,
+    pub pending: ServeStatus,
+    pub conditions: Vec<Condition>,
+    pub observed_generation: Option<i64>,
+}
+
+/// One entry of `rayClusterConfig.workerGroupSpecs`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct WorkerGroup {
+    pub group_name: String,
+    pub containers: usize,
+    pub replicas: Option<i64>,
+    pub min_replicas: Option<i64>,
+    pub max_replicas: Option<i64>,
+}
+
+/// `upgradeStrategy.clusterUpgradeOptions`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ClusterUpgradeOptions {
+    /// CRD default 100 when absent.
+    pub max_surge_percent: Option<i64>,
+    pub step_size_percent: Option<i64>,
+    pub interval_seconds: Option<i64>,
+    pub gateway_class_name: String,
+}
+
+/// The parts of a RayService `spec` the rules read.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct RayServiceSpec {
+    /// Number of containers in `rayClusterConfig.headGroupSpec.template.spec.containers`.
+    pub head_containers: usize,
+    /// `rayClusterConfig.headGroupSpec.headService.metadata.name`.
+    pub head_service_name: String,
+    pub worker_groups: Vec<WorkerGroup>,
+    /// `rayClusterConfig.enableInTreeAutoscaling`.
+    pub enable_in_tree_autoscaling: bool,
+    /// `rayClusterConfig.authOptions.enableK8sTokenAuth`.
+    pub enable_k8s_token_auth: bool,
+    /// `upgradeStrategy.type`; `None` when unset.
+    pub upgrade_type: Option<String>,
+    pub cluster_upgrade_options: Option<ClusterUpgradeOptions>,
+    pub ray_cluster_deletion_delay_seconds: Option<i64>,
+    /// `serveService.metadata.name`; `""` when unset.
+    pub serve_service_name: String,
+    pub suspend: bool,
+}
+
+/// A RayService (`ray.io/v1`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct RayService {
+    pub name: String,
+    pub namespace: String,
+    pub generation: Option<i64>,
+    pub annotations: BTreeMap<String, String>,
+    pub deleting: bool,
+    pub spec: RayServiceSpec,
+    pub status: RayServiceStatus,
+}
+
+/// Name suffix of the RayService head Service.
+pub const HEAD_SERVICE_SUFFIX: &str = "-head-svc";
+/// Name suffix of the default RayService serve Service.
+pub const SERVE_SERVICE_SUFFIX: &str = "-serve-svc";
+/// `upgradeStrategy.type` of incremental upgrades.
+pub const INCREMENTAL: &str = "NewClusterWithIncrementalUpgrade";
+/// KubeRay's default `rayClusterDeletionDelaySeconds`.
+pub const DEFAULT_DELETION_DELAY_SECS: i64 = 60;
+
+impl RayService {
+    /// Decodes a RayService; `base` names `v` in errors (e.g. `request.object`).
+    pub fn from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
+        must_be_object(v, base)?;
+        let rc = "spec.rayClusterConfig";
+        let head_containers =
+            decode::opt_array(v, base, &format!("{rc}.headGroupSpec.template.spec.containers"))?
+                .map_or(0, Vec::len);
+        let mut worker_groups = Vec::new();
+        if let Some(groups) = decode::opt_array(v, base, &format!("{rc}.workerGroupSpecs"))? {
+            for (i, g) in groups.iter().enumerate() {
+                let b = format!("{base}.{rc}.workerGroupSpecs[{i}]");
+                must_be_object(g, &b)?;
+                worker_groups.push(WorkerGroup {
+                    group_name: string(g, &b, "groupName")?,
+                    containers: decode::opt_array(g, &b, "template.spec.containers")?.map_or(0, Vec::len),
+                    replicas: decode::opt_i64(g, &b, "replicas")?,
+                    min_replicas: decode::opt_i64(g, &b, "minReplicas")?,
+                    max_replicas: decode::opt_i64(g, &b, "maxReplicas")?,
+                });
+            }
+        }
+        let opts = "spec.upgradeStrategy.clusterUpgradeOptions";
+        let cluster_upgrade_options = match decode::opt_object(v, base, opts)? {
+            None => None,
+            Some(_) => Some(ClusterUpgradeOptions {
+                max_surge_percent: decode::opt_i64(v, base, &format!("{opts}.maxSurgePercent"))?,
+                step_size_percent: decode::opt_i64(v, base, &format!("{opts}.stepSizePercent"))?,
+                interval_seconds: decode::opt_i64(v, base, &format!("{opts}.intervalSeconds"))?,
+                gateway_class_name: string(v, base, &format!("{opts}.gatewayClassName"))?,
+            }),
+        };
+        let spec = RayServiceSpec {
+            head_containers,
+            head_service_name: string(v, base, &format!("{rc}.headGroupSpec.headService.metadata.name"))?,
+            worker_groups,
+            enable_in_tree_autoscaling: decode::opt_bool(v, base, &format!("{rc}.enableInTreeAutoscaling"))?
+                .unwrap_or(false),
+            enable_k8s_token_auth: decode::opt_bool(
+                v,
+                base,
+                &format!("{rc}.authOptions.enableK8sTokenAuth"),
+            )?
+            .unwrap_or(false),
+            upgrade_type: decode::opt_str(v, base, "spec.upgradeStrategy.type")?.map(str::to_string),
+            cluster_upgrade_options,
+            ray_cluster_deletion_delay_seconds: decode::opt_i64(
+                v,
+                base,
+                "spec.rayClusterDeletionDelaySeconds",
+            )?,
+            serve_service_name: string(v, base, "spec.serveService.metadata.name")?,
+            suspend: decode::opt_bool(v, base, "spec.suspend")?.unwrap_or(false),
+        };
+        let status_base = format!("{base}.status");
+        let status = match decode::opt_object(v, base, "status")? {
+            None => RayServiceStatus::default(),
+            Some(_) => {
+                let s = &v["status"];
+                RayServiceStatus {
+                    active: match decode::opt_object(s, &status_base, "activeServiceStatus")? {
+                        None => ServeStatus::default(),
+                        Some(_) => ServeStatus::from_value(
+                            &s["activeServiceStatus"],
+                            &format!("{status_base}.activeServiceStatus"),
+                        )?,
+                    },
+                    pending: match decode::opt_object(s, &status_base, "pendingServiceStatus")? {
+                        None => ServeStatus::default(),
+                        Some(_) => ServeStatus::from_value(
+                            &s["pendingServiceStatus"],
+                            &format!("{status_base}.pendingServiceStatus"),
+                        )?,
+                    },
+                    conditions: conditions(s, &status_base, "conditions")?,
+                    observed_generation: decode::opt_i64(s, &status_base, "observedGeneration")?,
+                }
+            }
+        };
+        Ok(RayService {
+            name: string(v, base, "metadata.name")?,
+            namespace: string(v, base, "metadata.namespace")?,
+            generation: decode::opt_i64(v, base, "metadata.generation")?,
+            annotations: string_map(v, base, "metadata.annotations")?,
+            deleting: decode::lookup(v, base, "metadata.deletionTimestamp")?.is_some(),
+            spec,
+            status,
+        })
+    }
+
+    /// Name of the head Service: `<rs>-head-svc`.
+    pub fn head_service_name(&self) -> String {
+        format!("{}{HEAD_SERVICE_SUFFIX}", self.name)
+    }
+
+    /// Name of the serve Service: `spec.serveService.metadata.name` or `<rs>-serve-svc`.
+    pub fn serve_service_name(&self) -> String {
+        if self.spec.serve_service_name.is_empty() {
+            format!("{}{SERVE_SERVICE_SUFFIX}", self.name)
+        } else {
+            self.spec.serve_service_name.clone()
+        }
+    }
+
+    /// True for `upgradeStrategy.type: NewClusterWithIncrementalUpgrade` (the
+    /// `RayServiceIncrementalUpgrade` gate is treated as on, its default).
+    pub fn is_incremental(&self) -> bool {
+        self.spec.upgrade_type.as_deref() == Some(INCREMENTAL)
+    }
+
+    /// Delay before a dangling RayCluster is deleted: 0 while the RayService
+    /// is being deleted, else `rayClusterDeletionDelaySeconds` or 60.
+    pub fn deletion_delay_secs(&self) -> i64 {
+        if self.deleting {
+            0
+        } else {
+            self.spec
+                .ray_cluster_deletion_delay_seconds
+                .unwrap_or(DEFAULT_DELETION_DELAY_SECS)
+                .max(0)
+        }
+    }
+
+    /// Active RayCluster name (`""` when unset).
+    pub fn active(&self) -> &str {
+        &self.status.active.ray_cluster_name
+    }
+
+    /// Pending RayCluster name (`""` when unset).
+    pub fn pending(&self) -> &str {
+        &self.status.pending.ray_cluster_name
+    }
+}
+
+/// The controller owner reference of an object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OwnerRef {
+    pub kind: String,
+    pub name: String,
+}
+
+fn controller_owner(v: &Value, base: &str) -> Result<Option<OwnerRef>, DecodeError> {
+    let Some(refs) = decode::opt_array(v, base, "metadata.ownerReferences")? else {
+        return Ok(None);
+    };
+    for (i, r) in refs.iter().enumerate() {
+        let b = format!("{base}.metadata.ownerReferences[{i}]");
+        must_be_object(r, &b)?;
+        if decode::opt_bool(r, &b, "controller")? == Some(true) {
+            return Ok(Some(OwnerRef {
+                kind: string(r, &b, "kind")?,
+                name: string(r, &b, "name")?,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// A core Service (`v1`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Service {
+    pub name: String,
+    pub namespace: String,
+    pub controller: Option<OwnerRef>,
+    pub selector: BTreeMap<String, String>,
+}
+
+/// Selector key naming the RayCluster.
+pub const CLUSTER_LABEL: &str = "ray.io/cluster";
+/// Selector key of the node type.
+pub const NODE_TYPE_LABEL: &str = "ray.io/node-type";
+/// Selector key of the head identifier.
+pub const IDENTIFIER_LABEL: &str = "ray.io/identifier";
+/// Selector key of serve readiness.
+pub const SERVE_LABEL: &str = "ray.io/serve";
+/// Label on RayClusters naming the RayService that created them.
+pub const ORIGINATED_FROM_CR_NAME: &str = "ray.io/originated-from-cr-name";
+
+impl Service {
+    /// Decodes a Service; `base` names `v` in errors.
+    pub fn from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
+        must_be_object(v, base)?;
+        Ok(Service {
+            name: string(v, base, "metadata.name")?,
+            namespace: string(v, base, "metadata.namespace")?,
+            controller: controller_owner(v, base)?,
+            selector: string_map(v, base, "spec.selector")?,
+        })
+    }
+
+    /// The `ray.io/cluster` selector value (`""` when absent), like upstream's
+    /// `GetRayClusterNameFromService`.
+    pub fn selected_cluster(&self) -> &str {
+        self.selector.get(CLUSTER_LABEL).map_or("", String::as_str)
+    }
+}
+
+/// A RayCluster (`ray.io/v1`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct RayCluster {
+    pub name: String,
+    pub namespace: String,
+    pub deleting: bool,
+    /// Condition `HeadPodReady` has status `True`.
+    pub head_pod_ready: bool,
+    /// Label `ray.io/originated-from-cr-name`.
+    pub originated_from: String,
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl RayCluster {
+    /// Decodes a RayCluster; `base` names `v` in errors.
+    pub fn from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
+        must_be_object(v, base)?;
+        let labels = string_map(v, base, "metadata.labels")?;
+        Ok(RayCluster {
+            name: string(v, base, "metadata.name")?,
+            namespace: string(v, base, "metadata.namespace")?,
+            deleting: decode::lookup(v, base, "metadata.deletionTimestamp")?.is_some(),
+            head_pod_ready: condition_true(&conditions(v, base, "status.conditions")?, "HeadPodReady"),
+            originated_from: labels.get(ORIGINATED_FROM_CR_NAME).cloned().unwrap_or_default(),
+            annotations: string_map(v, base, "metadata.annotations")?,
+        })
+    }
+
+    /// Exists, is not being deleted, and its head Pod is ready.
+    pub fn is_healthy(&self) -> bool {
+        !self.deleting && self.head_pod_ready
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rayservice_view_reads_the_fields_that_matter() {
+        let v = json!({
+            "metadata": {"name": "rs", "namespace": "ns", "generation": 3, "annotations": {"a": "b"}},
+            "spec": {
+                "rayClusterConfig": {
+                    "enableInTreeAutoscaling": true,
+                    "headGroupSpec": {"template": {"spec": {"containers": [{}]}}},
+                    "workerGroupSpecs": [{"groupName": "g", "minReplicas": 1, "maxReplicas": 2, "replicas": 1,
+                        "template": {"spec": {"containers": [{}, {}]}}}]
+                },
+                "upgradeStrategy": {"type": "NewCluster"},
+                "rayClusterDeletionDelaySeconds": 5,
+                "serveService": {"metadata": {"name": "custom"}}
+            },
+            "status": {
+                "activeServiceStatus": {"rayClusterName": "rs-a", "applicationStatuses": {"app": {"status": "RUNNING"}}},
+                "pendingServiceStatus": {"rayClusterName": "rs-p", "trafficRoutedPercent": 0},
+                "conditions": [{"type": "UpgradeInProgress", "status": "True", "reason": "BothActivePendingClustersExist"}],
+                "observedGeneration": 3
+            }
+        });
+        let rs = RayService::from_value(&v, "o").unwrap();
+        assert_eq!(rs.active(), "rs-a");
+        assert_eq!(rs.pending(), "rs-p");
+        assert_eq!(rs.serve_service_name(), "custom");
+        assert_eq!(rs.head_service_name(), "rs-head-svc");
+        assert_eq!(rs.deletion_delay_secs(), 5);
+        assert_eq!(
+            rs.spec.worker_groups,
+            vec![WorkerGroup {
+                group_name: "g".into(),
+                containers: 2,
+                replicas: Some(1),
+                min_replicas: Some(1),
+                max_replicas: Some(2)
+            }]
+        );
+        assert_eq!(
+            rs.status.active.applications.get("app").map(String::as_str),
+            Some("RUNNING")
+        );
+        assert_eq!(rs.status.pending.traffic_routed_percent, Some(0));
+        assert!(condition_true(&rs.status.conditions, "UpgradeInProgress"));
+        assert_eq!(rs.status.observed_generation, Some(3));
+    }
+
+    #[test]
+    fn view_errors_name_the_path() {
+        let v = json!({"metadata": {"name": "rs"}, "status": {"activeServiceStatus": {"rayClusterName": 7}}});
+        assert_eq!(
+            RayService::from_value(&v, "request.object"),
+            Err(DecodeError::WrongType {
+                path: "request.object.status.activeServiceStatus.rayClusterName".into(),
+                expected: "string",
+                found: "integer"
+            })
+        );
+        let v = json!({"spec": {"rayClusterConfig": {"workerGroupSpecs": [{"minReplicas": "1"}]}}});
+        assert_eq!(
+            RayService::from_value(&v, "o"),
+            Err(DecodeError::WrongType {
+                path: "o.spec.rayClusterConfig.workerGroupSpecs[0].minReplicas".into(),
+                expected: "integer",
+                found: "string"
+            })
+        );
+        assert_eq!(
+            Service::from_value(&json!("x"), "svc"),
+            Err(DecodeError::WrongType {
+                path: "svc".into(),
+                expected: "object",
+                found: "string"
+            })
+        );
+        assert_eq!(
+            RayCluster::from_value(&Value::Null, "rc"),
+            Err(DecodeError::Missing { path: "rc".into() })
+        );
+    }
+
+    #[test]
+    fn service_and_cluster_views() {
+        let s = Service::from_value(
+            &json!({"metadata": {"name": "rs-head-svc", "ownerReferences": [
+                {"kind": "Other", "name": "x"},
+                {"kind": "RayService", "name": "rs", "controller": true}]},
+                "spec": {"selector": {"ray.io/cluster": "rs-a"}}}),
+            "s",
+        )
+        .unwrap();
+        assert_eq!(
+            s.controller,
+            Some(OwnerRef {
+                kind: "RayService".into(),
+                name: "rs".into()
+            })
+        );
+        assert_eq!(s.selected_cluster(), "rs-a");
+        let c = RayCluster::from_value(
+            &json!({"metadata": {"name": "rs-a", "labels": {"ray.io/originated-from-cr-name": "rs"},
+                "deletionTimestamp": "2026-01-01T00:00:00Z"},
+                "status": {"conditions": [{"type": "HeadPodReady", "status": "True"}]}}),
+            "c",
+        )
+        .unwrap();
+        assert!(c.deleting && c.head_pod_ready);
+        assert!(!c.is_healthy());
+        assert_eq!(c.originated_from, "rs");
+    }
+}
