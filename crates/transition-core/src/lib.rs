@@ -20,6 +20,7 @@ pub mod admission;
 pub mod cluster;
 pub mod decode;
 pub mod kuberay;
+pub mod quantity;
 pub mod settings;
 pub mod verdict;
 pub mod volcano;
