@@ -1,6 +1,10 @@
 //! Volcano Queue lifecycle and Volcano's own queue admission rules.
 //! Facts and rule ids: `shared/docs/volcano-queue-rules.md`.
 
+pub mod resource;
+pub mod state;
+pub mod view;
+
 use crate::admission::{AdmissionRequest, Operation};
 use crate::cluster::Cluster;
 use crate::decode;
