@@ -181,7 +181,11 @@ impl Quantity {
         let magnitude = exact_nanos(sig, exp10 + 9, exp2);
         let nanos = if negative { -magnitude } else { magnitude };
         let cached = go_cached_form(s, num, frac_digits, base2, exponent, format);
-        Ok(Quantity { nanos, format, cached })
+        Ok(Quantity {
+            nanos,
+            format,
+            cached,
+        })
     }
 
     /// A quantity of `units` whole units, in `format`.
@@ -426,7 +430,11 @@ fn go_cached_form(
     }
     let shifted = [num, denom].concat();
     let value: i64 = shifted.parse().ok()?;
-    let mantissa: i64 = if base2 { 1i64.checked_shl(exponent as u32)? } else { 1 };
+    let mantissa: i64 = if base2 {
+        1i64.checked_shl(exponent as u32)?
+    } else {
+        1
+    };
     value.checked_mul(mantissa)?;
     let reuse = match format {
         Format::BinarySI => exponent % 10 == 0 && value & 0x07 != 0,
@@ -487,8 +495,14 @@ mod tests {
             ("8Ei", MAX_NANOS),
             ("-8Ei", -MAX_NANOS),
             ("9223372036854775807", MAX_NANOS),
-            ("0.000000000000000000000000000000000000000000000000000000000000000000001", 1),
-            ("1.00000000000000000000000000000000000000000000000000000000000000000000001", NANO + 1),
+            (
+                "0.000000000000000000000000000000000000000000000000000000000000000000001",
+                1,
+            ),
+            (
+                "1.00000000000000000000000000000000000000000000000000000000000000000000001",
+                NANO + 1,
+            ),
             ("123456789012345678901234567890e-25", 12_345_678_901_235),
         ];
         for (s, want) in table {
@@ -594,6 +608,9 @@ mod tests {
         assert_eq!(q("-1500m").value(), -2);
         assert_eq!(q("1Gi").value(), 1 << 30);
         assert_eq!(Quantity::from_milli(1500).to_string(), "1500m");
-        assert_eq!(Quantity::from_units(55 << 30, Format::BinarySI).to_string(), "55Gi");
+        assert_eq!(
+            Quantity::from_units(55 << 30, Format::BinarySI).to_string(),
+            "55Gi"
+        );
     }
 }

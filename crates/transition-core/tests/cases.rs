@@ -28,14 +28,18 @@ fn case_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// (objects compared as subsets, everything else by equality).
 fn contains(got: &Value, want: &Value) -> bool {
     match (got, want) {
-        (Value::Object(g), Value::Object(w)) => w.iter().all(|(k, wv)| g.get(k).is_some_and(|gv| contains(gv, wv))),
+        (Value::Object(g), Value::Object(w)) => w
+            .iter()
+            .all(|(k, wv)| g.get(k).is_some_and(|gv| contains(gv, wv))),
         _ => got == want,
     }
 }
 
 fn check(case: &Value) -> Result<(), String> {
-    let settings = Settings::from_value(case.get("settings").unwrap_or(&Value::Null)).map_err(|e| e.to_string())?;
-    let request = AdmissionRequest::from_value(case["request"].clone(), "request").map_err(|e| e.to_string())?;
+    let settings =
+        Settings::from_value(case.get("settings").unwrap_or(&Value::Null)).map_err(|e| e.to_string())?;
+    let request =
+        AdmissionRequest::from_value(case["request"].clone(), "request").map_err(|e| e.to_string())?;
     let objects = case
         .pointer("/context/resources")
         .and_then(Value::as_array)
@@ -44,7 +48,9 @@ fn check(case: &Value) -> Result<(), String> {
     let mut cluster = ObjectStore::new(objects);
     let verdict = evaluate(&request, &settings, &mut cluster);
     let expect = &case["expect"];
-    let allowed = expect["allowed"].as_bool().ok_or("expect.allowed is not a boolean")?;
+    let allowed = expect["allowed"]
+        .as_bool()
+        .ok_or("expect.allowed is not a boolean")?;
     if verdict.is_allowed() != allowed {
         return Err(format!("expected allowed={allowed}, got {verdict:?}"));
     }
@@ -83,5 +89,11 @@ fn every_case_file_gives_its_expected_verdict() {
             failures.push(format!("{}: {e}", f.display()));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }

@@ -51,7 +51,10 @@ impl<'c> Lookups<'c> {
             match self.cluster.get(&QUEUE, None, name, QUEUE_FIELDS) {
                 Ok(None) => None,
                 Ok(Some(bytes)) => Some(QueueView::from_slice(&bytes).map_err(|e| {
-                    fail(rule, LookupError::get(&QUEUE, None, name, format!("undecodable answer: {e}")))
+                    fail(
+                        rule,
+                        LookupError::get(&QUEUE, None, name, format!("undecodable answer: {e}")),
+                    )
                 })?),
                 Err(e) => return Err(fail(rule, e)),
             }
@@ -63,9 +66,16 @@ impl<'c> Lookups<'c> {
     /// Every Queue, sorted by name.
     pub fn all_queues(&mut self, rule: RuleId) -> Result<&[QueueView], Rejection> {
         if self.all.is_none() {
-            let bytes = self.cluster.list(&QUEUE, None, QUEUE_FIELDS).map_err(|e| fail(rule, e))?;
-            let mut all = view::decode_queue_list(&bytes)
-                .map_err(|e| fail(rule, LookupError::list(&QUEUE, None, format!("undecodable answer: {e}"))))?;
+            let bytes = self
+                .cluster
+                .list(&QUEUE, None, QUEUE_FIELDS)
+                .map_err(|e| fail(rule, e))?;
+            let mut all = view::decode_queue_list(&bytes).map_err(|e| {
+                fail(
+                    rule,
+                    LookupError::list(&QUEUE, None, format!("undecodable answer: {e}")),
+                )
+            })?;
             all.sort_by(|a, b| a.name.cmp(&b.name));
             self.all = Some(all);
         }
@@ -89,7 +99,11 @@ impl<'c> Lookups<'c> {
             .cluster
             .list(&PODGROUP, None, PODGROUP_LIST_FIELDS)
             .map_err(|e| fail(rule, e))?;
-        view::count_podgroups_in_queue(&bytes, queue)
-            .map_err(|e| fail(rule, LookupError::list(&PODGROUP, None, format!("undecodable answer: {e}"))))
+        view::count_podgroups_in_queue(&bytes, queue).map_err(|e| {
+            fail(
+                rule,
+                LookupError::list(&PODGROUP, None, format!("undecodable answer: {e}")),
+            )
+        })
     }
 }

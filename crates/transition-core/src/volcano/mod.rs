@@ -170,9 +170,16 @@ fn queue_status(req: &AdmissionRequest, lk: &mut Lookups) -> Result<Verdict, Rej
     }
     let q = QueueView::from_value(required(&req.object, "request.object")?, "request.object")
         .map_err(decode_err)?;
-    let old = QueueView::from_value(required(&req.old_object, "request.oldObject")?, "request.oldObject")
-        .map_err(decode_err)?;
-    let name = if q.name.is_empty() { req.name.as_str() } else { q.name.as_str() };
+    let old = QueueView::from_value(
+        required(&req.old_object, "request.oldObject")?,
+        "request.oldObject",
+    )
+    .map_err(decode_err)?;
+    let name = if q.name.is_empty() {
+        req.name.as_str()
+    } else {
+        q.name.as_str()
+    };
     rules::s1_status_value(name, &q.state, &old.state)?;
     let new_state = QueueState::parse(&q.state).unwrap_or(QueueState::Unknown);
     // An old state outside the enum (written before this policy) may be repaired freely.
@@ -228,3 +235,6 @@ pub fn admit_job(req: &AdmissionRequest, _settings: &Settings, cluster: &mut dyn
 pub fn validate_state(state: &str) -> Option<String> {
     rules::v2_state(state)
 }
+
+#[cfg(test)]
+mod tests;

@@ -46,7 +46,9 @@ fn is_qualified_name(s: &str) -> bool {
     };
     let name_ok = !name.is_empty()
         && name.len() <= 63
-        && name.bytes().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
         && name.as_bytes()[0].is_ascii_alphanumeric()
         && name.as_bytes()[name.len() - 1].is_ascii_alphanumeric();
     let prefix_ok = prefix.is_none_or(|p| {
@@ -54,7 +56,9 @@ fn is_qualified_name(s: &str) -> bool {
             && p.len() <= 253
             && p.split('.').all(|label| {
                 !label.is_empty()
-                    && label.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+                    && label
+                        .bytes()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
                     && !label.starts_with('-')
                     && !label.ends_with('-')
             })
@@ -101,7 +105,12 @@ impl SchedResource {
         if self.memory > 0 {
             out.push("memory".to_string());
         }
-        out.extend(self.scalars.iter().filter(|(_, v)| **v > 0).map(|(k, _)| k.clone()));
+        out.extend(
+            self.scalars
+                .iter()
+                .filter(|(_, v)| **v > 0)
+                .map(|(k, _)| k.clone()),
+        );
         out
     }
 
@@ -120,7 +129,10 @@ impl SchedResource {
         self.milli_cpu < rr.milli_cpu
             || self.memory < rr.memory
             || rr.scalars.keys().any(|k| !self.scalars.contains_key(k))
-            || self.scalars.iter().any(|(k, v)| *v < rr.scalars.get(k).copied().unwrap_or(0))
+            || self
+                .scalars
+                .iter()
+                .any(|(k, v)| *v < rr.scalars.get(k).copied().unwrap_or(0))
     }
 }
 
@@ -178,7 +190,10 @@ mod tests {
             r.to_string(),
             "cpu 9000.00, memory 19327352832.00, hugepages-2Mi 1073741824000.00, nvidia.com/gpu 2000.00, pods 10.00"
         );
-        assert_eq!(r.resource_names(), vec!["cpu", "memory", "hugepages-2Mi", "nvidia.com/gpu", "pods"]);
+        assert_eq!(
+            r.resource_names(),
+            vec!["cpu", "memory", "hugepages-2Mi", "nvidia.com/gpu", "pods"]
+        );
     }
 
     #[test]

@@ -52,11 +52,15 @@ pub fn w1_weight(q: &QueueView) -> RuleResult {
     match q.weight {
         Some(n) if n < 1 => reject(
             "W1",
-            format!("spec.weight: Invalid value: {n}: spec.weight in body should be greater than or equal to 1"),
+            format!(
+                "spec.weight: Invalid value: {n}: spec.weight in body should be greater than or equal to 1"
+            ),
         ),
         Some(n) if n > 65535 => reject(
             "W1",
-            format!("spec.weight: Invalid value: {n}: spec.weight in body should be less than or equal to 65535"),
+            format!(
+                "spec.weight: Invalid value: {n}: spec.weight in body should be less than or equal to 65535"
+            ),
         ),
         _ => Ok(()),
     }
@@ -76,7 +80,10 @@ fn spec_rest(obj: &Value) -> Value {
         if let Some(g) = o.get_mut("guarantee").and_then(Value::as_object_mut) {
             g.remove("resource");
         }
-        if o.get("guarantee").and_then(Value::as_object).is_some_and(|g| g.is_empty()) {
+        if o.get("guarantee")
+            .and_then(Value::as_object)
+            .is_some_and(|g| g.is_empty())
+        {
             o.remove("guarantee");
         }
         o.retain(|_, v| !v.is_null());
@@ -127,7 +134,9 @@ fn is_integer_resource(name: &str) -> bool {
 /// `ValidateResourceQuantityValue`: non-negative, and whole for integer resources.
 fn quantity_value_errors(path: &str, name: &str, q: &Quantity, out: &mut Vec<String>) {
     if q.is_negative() {
-        out.push(format!("{path}: Invalid value: \"{q}\": must be greater than or equal to 0"));
+        out.push(format!(
+            "{path}: Invalid value: \"{q}\": must be greater than or equal to 0"
+        ));
     }
     if is_integer_resource(name) && q.milli_value() % 1000 != 0 {
         out.push(format!("{path}: Invalid value: \"{q}\": must be an integer"));
@@ -273,14 +282,20 @@ pub fn v4_parent(q: &QueueView, settings: &Settings, lk: &mut Lookups) -> RuleRe
         if depth > settings.max_queue_depth as u64 {
             return reject(
                 "V4",
-                format!("queue {name} exceeds the maximum allowed depth of {}", settings.max_queue_depth),
+                format!(
+                    "queue {name} exceeds the maximum allowed depth of {}",
+                    settings.max_queue_depth
+                ),
             );
         }
         match lk.queue("V4", &p)? {
             None => {
                 return reject(
                     "V4",
-                    format!("failed to get parent queue {p} of queue {name}: {}", not_found(&p)),
+                    format!(
+                        "failed to get parent queue {p} of queue {name}: {}",
+                        not_found(&p)
+                    ),
                 )
             }
             Some(a) => p = a.parent,
@@ -289,7 +304,10 @@ pub fn v4_parent(q: &QueueView, settings: &Settings, lk: &mut Lookups) -> RuleRe
     let Some(parent) = lk.queue("V4", &q.parent)? else {
         return reject(
             "V4",
-            format!("failed to get parent queue of queue {name}: {}", not_found(&q.parent)),
+            format!(
+                "failed to get parent queue of queue {name}: {}",
+                not_found(&q.parent)
+            ),
         );
     };
     if lk.children("V4", &parent.name)?.is_empty() {
@@ -510,7 +528,10 @@ pub fn d_delete(name: &str, stored: Option<QueueView>, settings: &Settings, lk: 
         if let Some(pods) = queue.allocated_pods_nonzero() {
             return reject(
                 "D4",
-                format!("queue {qname} cannot be deleted because it has allocated Pods: {}", pods.value()),
+                format!(
+                    "queue {qname} cannot be deleted because it has allocated Pods: {}",
+                    pods.value()
+                ),
             );
         }
     }
@@ -543,7 +564,9 @@ pub fn s1_status_value(name: &str, new_state: &str, old_state: &str) -> RuleResu
     if QueueState::parse(new_state).is_none() {
         return reject(
             "S1",
-            format!("queue `{name}` status.state \"{new_state}\" must be one of Open, Closing, Closed, Unknown"),
+            format!(
+                "queue `{name}` status.state \"{new_state}\" must be one of Open, Closing, Closed, Unknown"
+            ),
         );
     }
     Ok(())
@@ -602,7 +625,9 @@ pub fn t3_closed_needs_no_podgroups(
 /// Closed — exactly the controller's `on_open` refusal.
 pub fn t5_reopen_under_closed_parent(q: &QueueView, old: QueueState, lk: &mut Lookups) -> RuleResult {
     let new = QueueState::parse(&q.state);
-    if new != Some(QueueState::Open) || matches!(old, QueueState::Open | QueueState::Unsynced) || is_top(&q.parent)
+    if new != Some(QueueState::Open)
+        || matches!(old, QueueState::Open | QueueState::Unsynced)
+        || is_top(&q.parent)
     {
         return Ok(());
     }
@@ -712,7 +737,9 @@ pub fn m_defaults(object: &Value, q: &QueueView) -> (Value, Vec<RuleId>) {
             rules.push("M1");
         }
     }
-    let spec = root.entry("spec").or_insert_with(|| Value::Object(Default::default()));
+    let spec = root
+        .entry("spec")
+        .or_insert_with(|| Value::Object(Default::default()));
     if spec.is_null() {
         *spec = Value::Object(Default::default());
     }

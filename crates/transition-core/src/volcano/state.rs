@@ -71,7 +71,6 @@ impl QueueState {
     pub fn is_closing_or_closed(self) -> bool {
         matches!(self, QueueState::Closing | QueueState::Closed)
     }
-
 }
 
 impl fmt::Display for QueueState {
@@ -126,7 +125,11 @@ pub fn reachable(from: QueueState, to: QueueState, podgroups: usize) -> bool {
 /// if PodGroups existed — a stale `Open → Closing` with no PodGroups left is
 /// harmless, the next sync turns it into Closed.
 pub fn admissible(from: QueueState, to: QueueState, podgroups: usize) -> bool {
-    let podgroups = if to == QueueState::Closing { podgroups.max(1) } else { podgroups };
+    let podgroups = if to == QueueState::Closing {
+        podgroups.max(1)
+    } else {
+        podgroups
+    };
     reachable(from, to, podgroups)
 }
 
@@ -332,7 +335,10 @@ mod tests {
                     let n = next(s, a, pg);
                     assert!(n != S::Unknown || s == S::Unknown, "{s:?} {a:?} enters Unknown");
                     assert!(!(s == S::Closed && n == S::Closing), "Closed -> Closing");
-                    assert!(n != S::Closed || pg == 0 || s == S::Closed, "Closed with PodGroups");
+                    assert!(
+                        n != S::Closed || pg == 0 || s == S::Closed,
+                        "Closed with PodGroups"
+                    );
                     assert_ne!(n, S::Unsynced);
                 }
             }
@@ -414,7 +420,10 @@ mod tests {
     fn root_never_closes() {
         let q = queue("root", S::Open, "", None);
         assert_eq!(q.on_close(0), Err(Refusal::RootNeverCloses));
-        assert_eq!(Refusal::RootNeverCloses.to_string(), "Root queue cannot be closed");
+        assert_eq!(
+            Refusal::RootNeverCloses.to_string(),
+            "Root queue cannot be closed"
+        );
     }
 
     #[test]

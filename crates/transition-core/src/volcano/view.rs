@@ -25,7 +25,10 @@ pub type ResourceList = BTreeMap<String, Quantity>;
 /// Semantic equality of two resource lists (`equality.Semantic.DeepEqual`):
 /// same names, quantities equal by value; empty and absent are equal.
 pub fn same_resources(a: &ResourceList, b: &ResourceList) -> bool {
-    a.len() == b.len() && a.iter().zip(b.iter()).all(|((ka, va), (kb, vb))| ka == kb && va == vb)
+    a.len() == b.len()
+        && a.iter()
+            .zip(b.iter())
+            .all(|((ka, va), (kb, vb))| ka == kb && va == vb)
 }
 
 /// The fields of a Queue the rules read.
@@ -120,17 +123,23 @@ impl QueueView {
             None => None,
         };
         Ok(QueueView {
-            name: decode::opt_str(v, base, "metadata.name")?.unwrap_or_default().to_string(),
+            name: decode::opt_str(v, base, "metadata.name")?
+                .unwrap_or_default()
+                .to_string(),
             weight: decode::opt_i64(v, base, "spec.weight")?,
             capability: resource_list(v, base, "spec.capability")?,
             deserved: resource_list(v, base, "spec.deserved")?,
             guarantee: resource_list(v, base, "spec.guarantee.resource")?,
-            parent: decode::opt_str(v, base, "spec.parent")?.unwrap_or_default().to_string(),
+            parent: decode::opt_str(v, base, "spec.parent")?
+                .unwrap_or_default()
+                .to_string(),
             reclaimable: decode::opt_bool(v, base, "spec.reclaimable")?,
             closed_by_parent: ann(CLOSED_BY_PARENT) == "true",
             hierarchy: ann(HIERARCHY),
             hierarchy_weights: ann(HIERARCHY_WEIGHTS),
-            state: decode::opt_str(v, base, "status.state")?.unwrap_or_default().to_string(),
+            state: decode::opt_str(v, base, "status.state")?
+                .unwrap_or_default()
+                .to_string(),
             allocated_pods,
         })
     }
@@ -274,7 +283,11 @@ struct RawQueueList<'a> {
 /// Decodes a `QueueList` answer into views (items in answer order).
 pub fn decode_queue_list(bytes: &[u8]) -> Result<Vec<QueueView>, String> {
     let list: RawQueueList = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    list.items.unwrap_or_default().into_iter().map(RawQueue::into_view).collect()
+    list.items
+        .unwrap_or_default()
+        .into_iter()
+        .map(RawQueue::into_view)
+        .collect()
 }
 
 #[derive(Deserialize)]
