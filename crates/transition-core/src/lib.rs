@@ -20,6 +20,7 @@ pub mod admission;
 pub mod cluster;
 pub mod decode;
 pub mod kuberay;
+pub mod quantity;
 pub mod settings;
 pub mod verdict;
 pub mod volcano;
@@ -43,6 +44,10 @@ pub fn evaluate(req: &AdmissionRequest, settings: &Settings, cluster: &mut dyn C
     let res = &req.resource;
     match (res.group.as_str(), res.version.as_str(), res.resource.as_str()) {
         (volcano::SCHEDULING_GROUP, "v1beta1", "queues") => volcano::admit_queue(req, settings, cluster),
+        (volcano::SCHEDULING_GROUP, "v1beta1", "podgroups") => {
+            volcano::admit_podgroup(req, settings, cluster)
+        }
+        (volcano::BATCH_GROUP, "v1alpha1", "jobs") => volcano::admit_job(req, settings, cluster),
         (kuberay::RAY_GROUP, "v1", "rayservices") if req.sub_resource.is_empty() => {
             kuberay::admit_rayservice(req)
         }

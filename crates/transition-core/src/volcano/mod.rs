@@ -1,62 +1,240 @@
 //! Volcano Queue lifecycle and Volcano's own queue admission rules.
 //! Facts and rule ids: `shared/docs/volcano-queue-rules.md`.
+//!
+//! - [`state`]: the controller's state machine ([`state::next`],
+//!   [`state::QueueLifecycle`], [`state::Effect`]), the one source of the
+//!   transition rules.
+//! - [`view`]: typed views of Queues, PodGroups and vcjobs.
+//! - [`resource`]: the scheduler's resource arithmetic used by V6.
+//! - [`rules`]: every rule as a pure function.
+//! - [`lookup`]: memoized, lazy cluster lookups for one request.
+//!
+//! Entry points (called by [`crate::evaluate`]): [`admit_queue`] (main
+//! resource and `status`), [`admit_podgroup`], [`admit_job`].
+
+pub mod lookup;
+pub mod resource;
+pub mod rules;
+pub mod state;
+pub mod view;
+
+use serde_json::Value;
 
 use crate::admission::{AdmissionRequest, Operation};
 use crate::cluster::Cluster;
-use crate::decode;
+use crate::decode::DecodeError;
 use crate::settings::Settings;
-use crate::verdict::Verdict;
+use crate::verdict::{Rejection, Verdict};
+use lookup::Lookups;
+use state::QueueState;
+use view::{QueueRefView, QueueView};
 
 /// API group of Queues and PodGroups.
 pub const SCHEDULING_GROUP: &str = "scheduling.volcano.sh";
+/// API group of vcjobs.
+pub const BATCH_GROUP: &str = "batch.volcano.sh";
 
-/// Admission of `queues` (main resource): Volcano's `AdmitQueues` pipeline.
-pub fn admit_queue(req: &AdmissionRequest, _settings: &Settings, _cluster: &mut dyn Cluster) -> Verdict {
-    match req.operation {
-        Operation::Create | Operation::Update => {
-            let state = match decode::opt_str(&req.object, "request.object", "status.state") {
-                Ok(s) => s.unwrap_or(""),
-                Err(e) => return Verdict::reject("decode", e.to_string()),
-            };
-            match validate_state(state) {
-                Some(msg) => Verdict::reject("V2", msg),
-                None => Verdict::Accept,
-            }
-        }
-        Operation::Delete => Verdict::Accept,
-        ref op => Verdict::reject(
-            "op",
-            format!("invalid operation `{op}`, expect operation to be `CREATE`, `UPDATE` or `DELETE`"),
-        ),
+fn decode_err(e: DecodeError) -> Rejection {
+    Rejection {
+        rule: "decode",
+        message: e.to_string(),
     }
 }
 
-/// V2: the state value a main-resource write may carry (Volcano's
-/// `validateStateOfQueue`): empty, `Open` or `Closed`.
-pub fn validate_state(state: &str) -> Option<String> {
-    match state {
-        "" | "Open" | "Closed" => None,
-        other => Some(format!(
-            "requestBody.spec.state: Invalid value: \"{other}\": queue state must be in [Open Closed]"
-        )),
+/// `request.kind.kind` must name the kind of the routed resource.
+fn check_kind(req: &AdmissionRequest, expected: &str) -> Result<(), Rejection> {
+    if req.kind.kind == expected {
+        return Ok(());
     }
+    Err(Rejection {
+        rule: "kind",
+        message: format!(
+            "request for resource {} must carry kind {expected}, got kind {:?}",
+            req.resource, req.kind.kind
+        ),
+    })
+}
+
+/// A required object (`request.object` on CREATE/UPDATE).
+fn required<'a>(v: &'a Value, path: &str) -> Result<&'a Value, Rejection> {
+    if v.is_null() {
+        return Err(decode_err(DecodeError::Missing { path: path.into() }));
+    }
+    Ok(v)
+}
+
+fn verdict(r: Result<Verdict, Rejection>) -> Verdict {
+    r.unwrap_or_else(Verdict::Reject)
+}
+
+/// Admission of `queues`: the main resource runs Volcano's `AdmitQueues`
+/// pipeline (§2.1, with W1 and F1 first); `queues/status` runs S1 and T1–T6.
+pub fn admit_queue(req: &AdmissionRequest, settings: &Settings, cluster: &mut dyn Cluster) -> Verdict {
+    verdict((|| {
+        check_kind(req, "Queue")?;
+        let mut lk = Lookups::new(cluster);
+        match req.sub_resource.as_str() {
+            "" => queue_main(req, settings, &mut lk),
+            "status" => queue_status(req, &mut lk),
+            other => Err(Rejection {
+                rule: "resource",
+                message: format!("transition-guard does not guard subresource queues/{other}"),
+            }),
+        }
+    })())
+}
+
+fn queue_main(req: &AdmissionRequest, settings: &Settings, lk: &mut Lookups) -> Result<Verdict, Rejection> {
+    match req.operation {
+        Operation::Create | Operation::Update => {}
+        Operation::Delete => {
+            let stored = match &req.old_object {
+                Value::Null => None,
+                v => Some(QueueView::from_value(v, "request.oldObject").map_err(decode_err)?),
+            };
+            rules::d_delete(&req.name, stored, settings, lk)?;
+            return Ok(Verdict::Accept);
+        }
+        ref op => {
+            return Err(Rejection {
+                rule: "op",
+                message: format!(
+                    "invalid operation `{op}`, expect operation to be `CREATE`, `UPDATE` or `DELETE`"
+                ),
+            })
+        }
+    }
+    let is_create = req.operation == Operation::Create;
+    let object = required(&req.object, "request.object")?;
+    let q = QueueView::from_value(object, "request.object").map_err(decode_err)?;
+    let old = if is_create {
+        None
+    } else {
+        let old_object = required(&req.old_object, "request.oldObject")?;
+        let old = QueueView::from_value(old_object, "request.oldObject").map_err(decode_err)?;
+        // W1 then F1 before Volcano's own checks, so F1's message wins over V2's.
+        rules::w1_weight(&q)?;
+        rules::f1_closing_freeze(&q, &old, object, old_object)?;
+        Some(old)
+    };
+    if is_create {
+        rules::w1_weight(&q)?;
+    }
+
+    // V1 + V2 + V3, aggregated. The V3 sub-path lookup runs only when the
+    // single-object checks found nothing (the verdict is already a denial).
+    let mut errs = rules::v1_quantities(&q);
+    errs.extend(rules::v2_state(&q.state));
+    errs.extend(rules::v3_annotations(&q));
+    if errs.is_empty() {
+        errs.extend(rules::v3_sub_path(&q, lk)?);
+    }
+    if let Some(message) = rules::aggregate(&errs) {
+        let rule = if !rules::v1_quantities(&q).is_empty() {
+            "V1"
+        } else if rules::v2_state(&q.state).is_some() {
+            "V2"
+        } else {
+            "V3"
+        };
+        return Err(Rejection { rule, message });
+    }
+
+    if old.as_ref().is_none_or(|o| o.parent != q.parent) {
+        rules::v4_parent(&q, settings, lk)?;
+    }
+    if let Some(old) = &old {
+        rules::v5_root_protection(&q, old, settings)?;
+    }
+    if rules::v6_needed(&q, old.as_ref()) {
+        rules::v6_resources(&q, lk)?;
+    }
+    if is_create && settings.mutate_queue_defaults {
+        let (object, rules) = rules::m_defaults(object, &q);
+        if !rules.is_empty() {
+            return Ok(Verdict::Mutate { object, rules });
+        }
+    }
+    Ok(Verdict::Accept)
+}
+
+fn queue_status(req: &AdmissionRequest, lk: &mut Lookups) -> Result<Verdict, Rejection> {
+    if req.operation != Operation::Update {
+        return Err(Rejection {
+            rule: "op",
+            message: format!(
+                "invalid operation `{}` on queues/status, expect operation to be `UPDATE`",
+                req.operation
+            ),
+        });
+    }
+    let q = QueueView::from_value(required(&req.object, "request.object")?, "request.object")
+        .map_err(decode_err)?;
+    let old = QueueView::from_value(
+        required(&req.old_object, "request.oldObject")?,
+        "request.oldObject",
+    )
+    .map_err(decode_err)?;
+    let name = if q.name.is_empty() {
+        req.name.as_str()
+    } else {
+        q.name.as_str()
+    };
+    rules::s1_status_value(name, &q.state, &old.state)?;
+    let new_state = QueueState::parse(&q.state).unwrap_or(QueueState::Unknown);
+    // An old state outside the enum (written before this policy) may be repaired freely.
+    let Some(old_state) = QueueState::parse(&old.state) else {
+        return Ok(Verdict::Accept);
+    };
+    rules::t_single(name, old_state, new_state)?;
+    rules::t3_closed_needs_no_podgroups(name, old_state, new_state, lk)?;
+    rules::t5_reopen_under_closed_parent(&q, old_state, lk)?;
+    Ok(Verdict::Accept)
+}
+
+/// Admission of `podgroups` (P1): CREATE only, as Volcano's validator.
+pub fn admit_podgroup(req: &AdmissionRequest, _settings: &Settings, cluster: &mut dyn Cluster) -> Verdict {
+    verdict((|| {
+        check_kind(req, "PodGroup")?;
+        if req.operation != Operation::Create {
+            return Err(Rejection {
+                rule: "op",
+                message: format!("unsupported operation {}", req.operation),
+            });
+        }
+        let pg = QueueRefView::from_value(required(&req.object, "request.object")?, "request.object")
+            .map_err(decode_err)?;
+        rules::p1_podgroup_queue(&pg, &mut Lookups::new(cluster))?;
+        Ok(Verdict::Accept)
+    })())
+}
+
+/// Admission of vcjobs (J1): CREATE checks the queue; UPDATE cannot change
+/// `spec.queue` (Volcano's `validateJobUpdate`), so it is not re-checked.
+pub fn admit_job(req: &AdmissionRequest, _settings: &Settings, cluster: &mut dyn Cluster) -> Verdict {
+    verdict((|| {
+        check_kind(req, "Job")?;
+        match req.operation {
+            Operation::Create => {}
+            Operation::Update | Operation::Delete => return Ok(Verdict::Accept),
+            ref op => {
+                return Err(Rejection {
+                    rule: "op",
+                    message: format!("invalid operation `{op}`, expect operation to be `CREATE` or `UPDATE`"),
+                })
+            }
+        }
+        let job = QueueRefView::from_value(required(&req.object, "request.object")?, "request.object")
+            .map_err(decode_err)?;
+        rules::j1_job_queue(&job, &mut Lookups::new(cluster))?;
+        Ok(Verdict::Accept)
+    })())
+}
+
+/// V2 (kept for callers of the scaffold API): see [`rules::v2_state`].
+pub fn validate_state(state: &str) -> Option<String> {
+    rules::v2_state(state)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn v2_state_values() {
-        assert_eq!(validate_state(""), None);
-        assert_eq!(validate_state("Open"), None);
-        assert_eq!(validate_state("Closed"), None);
-        assert_eq!(
-            validate_state("Closing"),
-            Some(
-                "requestBody.spec.state: Invalid value: \"Closing\": queue state must be in [Open Closed]"
-                    .into()
-            )
-        );
-    }
-}
+mod tests;
