@@ -1,5 +1,5 @@
 //! Runs the built policy module, not the native code: every case file under
-//! `tests/data/` through the runner, plus settings and malformed input.
+//! `tests/data/` and `examples/cases/` through the runner, plus settings and malformed input.
 //!
 //! Build the module first (cargo cannot build a wasm artifact as a dependency
 //! of a native test): `cargo build -p transition-guard --target wasm32-wasip1 --release`.
@@ -36,9 +36,9 @@ fn policy() -> &'static Policy {
 
 #[test]
 fn every_case_file_gives_its_expected_verdict_through_the_module() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let files = collect_case_files(&[root]).unwrap();
-    assert!(!files.is_empty());
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let files = collect_case_files(&[repo.join("tests/data"), repo.join("examples/cases")]).unwrap();
+    assert!(files.len() > 100, "too few case files: {}", files.len());
     let mut failures = Vec::new();
     for f in &files {
         if let Err(e) = Case::read(f).and_then(|c| c.run(policy())) {

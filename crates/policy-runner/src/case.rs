@@ -36,8 +36,9 @@ pub struct Expect {
     pub mutated_object_contains: Option<Value>,
 }
 
-/// Result of one case: `Ok` or the reason it failed.
-pub type CaseOutcome = Result<(), String>;
+/// Result of one case: `Ok` with a one-line summary of the verdict, or the
+/// reason it failed.
+pub type CaseOutcome = Result<String, String>;
 
 fn opt_string(v: &Value, key: &str, file: &str) -> Result<Option<String>, String> {
     match v.get(key) {
@@ -137,7 +138,22 @@ impl Case {
                 None => return Err("expected a mutated object, got none".into()),
             }
         }
-        Ok(())
+        Ok(summary(&resp))
+    }
+}
+
+/// `accepted`, `mutated [M2]` or `rejected [V2]: <message>`.
+pub fn summary(resp: &crate::ValidationResponse) -> String {
+    let rule = resp
+        .audit_annotations
+        .as_ref()
+        .and_then(|a| a.get(RULE_ANNOTATION))
+        .map(|r| format!(" [{r}]"))
+        .unwrap_or_default();
+    match (resp.accepted, &resp.mutated_object) {
+        (true, None) => "accepted".to_string(),
+        (true, Some(_)) => format!("mutated{rule}"),
+        (false, _) => format!("rejected{rule}: {}", resp.message.as_deref().unwrap_or("")),
     }
 }
 

@@ -92,11 +92,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let files = collect_case_files(&paths)?;
             let (mut passed, mut failed) = (0usize, 0usize);
             for f in files {
-                let outcome = Case::read(&f).and_then(|c| c.run(&policy).map(|()| c.name));
+                let outcome = Case::read(&f).and_then(|c| c.run(&policy).map(|verdict| (c.name, verdict)));
                 match outcome {
-                    Ok(name) => {
+                    Ok((name, verdict)) => {
                         passed += 1;
-                        println!("PASS {}: {name}", f.display());
+                        println!("PASS {}: {name}\n     => {verdict}", f.display());
                     }
                     Err(reason) => {
                         failed += 1;

@@ -1,4 +1,4 @@
-//! Runs every case file under the repository's `tests/data/` through
+//! Runs every case file under the repository's `tests/data/` and `examples/cases/` through
 //! [`transition_core::evaluate`] natively, with the case's context as an
 //! in-memory cluster. The same files run through the built wasm module in the
 //! root crate's tests; this run pins down the core's own answer.
@@ -77,10 +77,12 @@ fn check(case: &Value) -> Result<(), String> {
 
 #[test]
 fn every_case_file_gives_its_expected_verdict() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut files = Vec::new();
-    case_files(&root, &mut files);
-    assert!(!files.is_empty(), "no case files under {}", root.display());
+    for dir in ["tests/data", "examples/cases"] {
+        case_files(&repo.join(dir), &mut files);
+    }
+    assert!(files.len() > 100, "too few case files under {}: {}", repo.display(), files.len());
     let mut failures = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();

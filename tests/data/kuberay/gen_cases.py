@@ -110,7 +110,13 @@ def write(group, fname, name, request, resources, allowed, rule=None, msg=None):
     if rule: expect["rule"] = rule
     if msg: expect["message_contains"] = msg
     case = {"name": name, "settings": {}, "request": request, "context": {"resources": resources}, "expect": expect}
-    d = os.path.join(HERE, group); os.makedirs(d, exist_ok=True)
+    # The replay and failure scenarios are also the README's bundled examples.
+    moved = {"replay": "rayservice-upgrade", "failures": "rayservice-known-failures"}
+    if group in moved:
+        d = os.path.join(HERE, "..", "..", "..", "examples", "cases", moved[group])
+    else:
+        d = os.path.join(HERE, group)
+    os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, fname), "w") as f:
         json.dump(case, f, indent=2); f.write("\n")
 
