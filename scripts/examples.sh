@@ -9,5 +9,5 @@ rustup show active-toolchain >/dev/null  # installs the pinned toolchain and tar
 cargo build -p transition-guard --target wasm32-wasip1 --release
 cargo build -p policy-runner
 ./target/debug/policy-runner test \
-  --policy target/wasm32-wasip1/release/transition_guard.wasm \
+  --policy target/wasm32-wasip1/release/transition_guard.wasm --metadata policy-metadata/metadata.yml \
   "${@:-examples/cases}"
