@@ -12,13 +12,17 @@ use policy_runner::case::collect_case_files;
 use policy_runner::{Case, Fixtures, Grants, Policy, SettingsResponse};
 use serde_json::{json, Value};
 
+/// The target directory this test binary was built into (`<target>/debug/deps/<exe>`),
+/// so a `CARGO_TARGET_DIR` elsewhere is honoured.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).map(PathBuf::from).unwrap()
+}
+
 fn module_path() -> PathBuf {
     std::env::var_os("TRANSITION_GUARD_WASM")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("target/wasm32-wasip1/release/transition_guard.wasm")
-        })
+        .unwrap_or_else(|| target_dir().join("wasm32-wasip1/release/transition_guard.wasm"))
 }
 
 fn metadata_path() -> PathBuf {
