@@ -235,3 +235,30 @@ fn a_request_is_evaluated_with_the_settings_it_comes_with() {
         Some("cannot decode the admission request: settings: maxQueueDepth: expected integer, got string")
     );
 }
+
+#[test]
+fn a_recorded_session_replays_to_the_same_verdict_and_a_stale_one_fails_closed() {
+    let c = case(T3_CASE);
+    let (recorded, calls) = c.evaluate(policy()).unwrap();
+    let dir = std::env::temp_dir().join(format!("tg-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let session = dir.join("t3.replay.yml");
+    std::fs::write(&session, session_yaml(&calls)).unwrap();
+
+    let backend = std::sync::Arc::new(policy_runner::Backend::replay_file(&session).unwrap());
+    let (replayed, _) = policy()
+        .validate(&c.request, &c.settings, backend.clone())
+        .unwrap();
+    assert_eq!(replayed, recorded);
+    assert_eq!(backend.leftovers(), 0);
+
+    // A session recorded for other field masks is refused the way kwctl refuses it.
+    let stale = session_yaml(&calls).replace("- spec.queue", "- metadata.name");
+    std::fs::write(&session, stale).unwrap();
+    let backend = policy_runner::Backend::replay_file(&session).unwrap();
+    let (resp, _) = policy().validate(&c.request, &c.settings, backend).unwrap();
+    assert!(!resp.accepted);
+    let msg = resp.message.unwrap();
+    assert!(msg.contains("Replay error: unexpected request"), "{msg}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

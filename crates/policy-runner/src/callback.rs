@@ -1,6 +1,7 @@
 //! Host calls as policy-evaluator sees them, and kwctl's replay sessions.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
@@ -160,11 +161,82 @@ pub struct HostCall {
     pub exchange: Option<Exchange>,
 }
 
+/// Where lookups that pass the engine's gates are answered.
+#[derive(Debug)]
+pub enum Backend {
+    /// From fixture objects, as a cluster would.
+    Fixtures(Fixtures),
+    /// From a recorded session, strictly in order, as
+    /// `kwctl run --replay-host-capabilities-interactions` does.
+    Replay(Mutex<VecDeque<Exchange>>),
+}
+
+impl From<Fixtures> for Backend {
+    fn from(f: Fixtures) -> Self {
+        Backend::Fixtures(f)
+    }
+}
+
+impl From<Fixtures> for std::sync::Arc<Backend> {
+    fn from(f: Fixtures) -> Self {
+        std::sync::Arc::new(Backend::Fixtures(f))
+    }
+}
+
+impl Backend {
+    /// Reads a replay session (YAML or JSON list of exchanges).
+    pub fn replay_file(path: &std::path::Path) -> Result<Self, String> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let exchanges: Vec<Exchange> = serde_yaml::from_str(&text)
+            .map_err(|e| format!("{}: not a replay session: {e}", path.display()))?;
+        for (i, e) in exchanges.iter().enumerate() {
+            serde_yaml::from_str::<CallbackRequest>(&e.request)
+                .map_err(|err| format!("{}: exchange {i}: request: {err}", path.display()))?;
+        }
+        Ok(Backend::Replay(Mutex::new(exchanges.into())))
+    }
+
+    /// Exchanges of a replay session not consumed yet.
+    pub fn leftovers(&self) -> usize {
+        match self {
+            Backend::Fixtures(_) => 0,
+            Backend::Replay(q) => q.lock().map(|q| q.len()).unwrap_or(0),
+        }
+    }
+
+    fn handle(&self, req: &CallbackRequest) -> Result<Vec<u8>, String> {
+        match self {
+            Backend::Fixtures(f) => f.handle(req),
+            Backend::Replay(queue) => {
+                let next = queue
+                    .lock()
+                    .map_err(|_| "replay session lock poisoned".to_string())?
+                    .pop_front();
+                let Some(exchange) = next else {
+                    return Err(format!("Replay error: no recorded exchange left, got {req:?}"));
+                };
+                let expected: CallbackRequest = serde_yaml::from_str(&exchange.request)
+                    .map_err(|e| format!("Replay error: recorded request does not parse: {e}"))?;
+                if &expected != req {
+                    return Err(format!(
+                        "Replay error: unexpected request. Was expecting {expected:?}, got {req:?} instead"
+                    ));
+                }
+                match exchange.response {
+                    Response::Success { payload } => Ok(payload.into_bytes()),
+                    Response::Error { message } => Err(message),
+                }
+            }
+        }
+    }
+}
+
 /// Answers one host call as policy-server does: binding, then host
 /// capability, then operation, then the kind grant, then the handler.
 /// Unknown bindings, namespaces and operations are errors, never panics.
 pub fn answer(
-    fixtures: &Fixtures,
+    backend: &Backend,
     grants: &Grants,
     binding: &str,
     namespace: &str,
@@ -184,7 +256,7 @@ pub fn answer(
                 let req = CallbackRequest::parse(operation, payload)?;
                 let (api_version, kind) = req.kind();
                 grants.check_kind(api_version, kind)?;
-                let handled = fixtures.handle(&req);
+                let handled = backend.handle(&req);
                 exchange = Some(Exchange {
                     request: serde_yaml::to_string(&req).unwrap_or_default(),
                     response: match &handled {
@@ -223,9 +295,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn store() -> Fixtures {
-        Fixtures::new(vec![json!({"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "s", "namespace": "ns"}, "spec": {"selector": {"a": "b"}}})])
+    fn store() -> Backend {
+        Backend::from(Fixtures::new(vec![json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "s", "namespace": "ns"}, "spec": {"selector": {"a": "b"}}})]))
     }
 
     const GET_S: &str = r#"{"api_version":"v1","kind":"Service","name":"s","namespace":"ns","disable_cache":false,"field_masks":["spec.selector"]}"#;

@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use wapc::WapcHost;
 use wasmtime_provider::{WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
 
-pub use callback::HostCall;
+pub use callback::{Backend, HostCall};
 pub use case::{Case, CaseOutcome};
 pub use fixtures::Fixtures;
 pub use grants::Grants;
@@ -114,7 +114,7 @@ impl Policy {
         &self.grants
     }
 
-    fn instantiate(&self, fixtures: Fixtures, grants: Grants) -> Result<(WapcHost, CallLog), RunnerError> {
+    fn instantiate(&self, backend: Arc<Backend>, grants: Grants) -> Result<(WapcHost, CallLog), RunnerError> {
         let engine = self
             .pre
             .rehydrate(None)
@@ -127,7 +127,7 @@ impl Policy {
                              operation: &str,
                              payload: &[u8]|
               -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
-            let call = callback::answer(&fixtures, &grants, binding, namespace, operation, payload);
+            let call = callback::answer(&backend, &grants, binding, namespace, operation, payload);
             let answer = call.answer.clone();
             if let Ok(mut log) = record.lock() {
                 log.push(call);
@@ -142,7 +142,7 @@ impl Policy {
     /// Calls the guest operation `operation` with raw `payload` bytes and no
     /// fixtures; for probing how a policy handles malformed input.
     pub fn call_raw(&self, operation: &'static str, payload: &[u8]) -> Result<Vec<u8>, RunnerError> {
-        let (host, _) = self.instantiate(Fixtures::default(), self.grants.clone())?;
+        let (host, _) = self.instantiate(Fixtures::default().into(), self.grants.clone())?;
         host.call(operation, payload).map_err(|e| RunnerError::Guest {
             operation,
             message: e.to_string(),
@@ -151,7 +151,7 @@ impl Policy {
 
     /// Calls `validate_settings` with `settings` (an object, or null for none).
     pub fn validate_settings(&self, settings: &Value) -> Result<SettingsResponse, RunnerError> {
-        let (host, _) = self.instantiate(Fixtures::default(), self.grants.clone())?;
+        let (host, _) = self.instantiate(Fixtures::default().into(), self.grants.clone())?;
         let payload = settings_payload(settings);
         let out = host
             .call("validate_settings", &payload)
@@ -172,7 +172,7 @@ impl Policy {
         &self,
         request: &Value,
         settings: &Value,
-        fixtures: Fixtures,
+        fixtures: impl Into<Arc<Backend>>,
     ) -> Result<(ValidationResponse, Vec<HostCall>), RunnerError> {
         self.validate_with(request, settings, fixtures, &self.grants)
     }
@@ -182,10 +182,10 @@ impl Policy {
         &self,
         request: &Value,
         settings: &Value,
-        fixtures: Fixtures,
+        fixtures: impl Into<Arc<Backend>>,
         grants: &Grants,
     ) -> Result<(ValidationResponse, Vec<HostCall>), RunnerError> {
-        let (host, calls) = self.instantiate(fixtures, grants.clone())?;
+        let (host, calls) = self.instantiate(fixtures.into(), grants.clone())?;
         let payload = serde_json::to_vec(&json!({"request": request, "settings": settings_value(settings)}))
             .map_err(|e| RunnerError::Answer {
                 operation: "validate",

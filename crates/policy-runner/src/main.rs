@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use policy_runner::callback::session_yaml;
 use policy_runner::case::{collect_case_files, summary};
-use policy_runner::{admission_request, read_document, Case, Fixtures, Grants, Policy};
+use policy_runner::{admission_request, read_document, Backend, Case, Fixtures, Grants, Policy};
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +50,10 @@ enum Command {
         /// Cluster state for lookups: `{"resources": [<objects>]}`.
         #[arg(long)]
         context: Option<PathBuf>,
+        /// Answer lookups from a kwctl replay session instead, strictly in order (as
+        /// `kwctl run --replay-host-capabilities-interactions` does).
+        #[arg(long, conflicts_with = "context")]
+        replay_host_capabilities_interactions: Option<PathBuf>,
         #[command(flatten)]
         grants: GrantArgs,
     },
@@ -122,6 +126,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             request,
             settings,
             context,
+            replay_host_capabilities_interactions: replay,
             grants,
         } => {
             let policy = load(&policy, &grants)?;
@@ -130,18 +135,27 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 .map(|p| read_document(&p))
                 .transpose()?
                 .unwrap_or_default();
-            let fixtures = match context {
-                Some(p) => Fixtures::from_context(&read_document(&p)?)
-                    .map_err(|e| format!("{}: {e}", p.display()))?,
-                None => Fixtures::default(),
-            };
+            let backend = std::sync::Arc::new(match (context, replay) {
+                (Some(p), _) => Backend::from(
+                    Fixtures::from_context(&read_document(&p)?)
+                        .map_err(|e| format!("{}: {e}", p.display()))?,
+                ),
+                (None, Some(session)) => Backend::replay_file(&session)?,
+                (None, None) => Backend::from(Fixtures::default()),
+            });
             let s = policy.validate_settings(&settings).map_err(|e| e.to_string())?;
             if !s.valid {
                 return Err(format!("settings rejected: {}", s.message.unwrap_or_default()));
             }
             let (resp, _) = policy
-                .validate(&request, &settings, fixtures)
+                .validate(&request, &settings, backend.clone())
                 .map_err(|e| e.to_string())?;
+            if backend.leftovers() > 0 {
+                eprintln!(
+                    "policy-runner: {} recorded exchange(s) were not replayed",
+                    backend.leftovers()
+                );
+            }
             println!(
                 "{}",
                 serde_json::to_string_pretty(&resp).map_err(|e| e.to_string())?
