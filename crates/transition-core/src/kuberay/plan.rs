@@ -949,6 +949,78 @@ pub fn retirement(obs: &Observed, cluster: &str, now_unix_secs: i64) -> Retireme
     }
 }
 
+/// The `status` a [`Action::PromoteStatus`] step writes, from the stored
+/// RayService JSON: `activeServiceStatus ← pendingServiceStatus` (the whole
+/// struct, so the promoted apps travel with it), `pendingServiceStatus ← {}`
+/// and condition `UpgradeInProgress` = `False`/`NoPendingCluster` (RS9),
+/// with `lastTransitionTime = now_rfc3339` when its status changes. Every
+/// other status field is kept.
+///
+/// Guarantees: pure; the result passes RS1–RS4, RS7 and RS9 whenever the
+/// stored status has a pending cluster with all apps `RUNNING` (the guard).
+pub fn promoted_status(rayservice: &Value, now_rfc3339: &str) -> Value {
+    let mut status = match rayservice.get("status") {
+        Some(Value::Object(m)) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    let pending = status
+        .remove("pendingServiceStatus")
+        .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+    status.insert("activeServiceStatus".into(), pending);
+    status.insert("pendingServiceStatus".into(), Value::Object(serde_json::Map::new()));
+    let mut conditions = match status.remove("conditions") {
+        Some(Value::Array(c)) => c,
+        _ => Vec::new(),
+    };
+    let idx = conditions
+        .iter()
+        .position(|c| c.get("type").and_then(Value::as_str) == Some("UpgradeInProgress"));
+    let fresh = serde_json::json!({
+        "type": "UpgradeInProgress",
+        "status": "False",
+        "reason": "NoPendingCluster",
+        "message": "",
+        "lastTransitionTime": now_rfc3339,
+    });
+    match idx {
+        None => conditions.push(fresh),
+        Some(i) => {
+            let c = &mut conditions[i];
+            let changed = c.get("status").and_then(Value::as_str) != Some("False");
+            if let Value::Object(m) = c {
+                m.insert("status".into(), "False".into());
+                m.insert("reason".into(), "NoPendingCluster".into());
+                if changed || !m.contains_key("lastTransitionTime") {
+                    m.insert("lastTransitionTime".into(), now_rfc3339.into());
+                }
+            } else {
+                *c = fresh;
+            }
+        }
+    }
+    status.insert("conditions".into(), Value::Array(conditions));
+    Value::Object(status)
+}
+
+/// The Service object a [`Action::SetSelector`] step writes: `service` (the
+/// stored JSON, `resourceVersion` and `clusterIP` kept) with `spec.selector`
+/// replaced by the whole head or serve selector of `cluster`
+/// ([`super::invariants::head_selector`] / `serve_selector`), like
+/// upstream's `reconcileServices`. `head` picks the selector.
+pub fn switched_service(service: &Value, head: bool, cluster: &str) -> Value {
+    let selector = if head {
+        super::invariants::head_selector(cluster)
+    } else {
+        super::invariants::serve_selector(cluster)
+    };
+    let mut out = service.clone();
+    if !out.get("spec").is_some_and(Value::is_object) {
+        out["spec"] = Value::Object(serde_json::Map::new());
+    }
+    out["spec"]["selector"] = serde_json::to_value(selector).unwrap_or(Value::Null);
+    out
+}
+
 /// The selector key the plan's selector steps write.
 pub const SELECTOR_KEY: &str = CLUSTER_LABEL;
 
