@@ -89,6 +89,111 @@ pub enum Precondition {
     DeadlinePassed { deadline_unix_secs: i64 },
 }
 
+impl Precondition {
+    /// Whether the precondition holds on `obs` (fresh reads) at `now`.
+    ///
+    /// Errors: a sentence saying what does not hold, for the step's log line
+    /// and Event. `SelectorIs` names a Service by name; a name that is
+    /// neither the head nor the serve Service of the RayService is absent.
+    pub fn check(&self, obs: &Observed, now_unix_secs: i64) -> Result<(), String> {
+        let rs = &obs.rayservice;
+        let selects = |service: &str| -> &str {
+            if service == rs.head_service_name() {
+                obs.head_selects()
+            } else if service == rs.serve_service_name() {
+                obs.serve_selects()
+            } else {
+                ""
+            }
+        };
+        match self {
+            Precondition::RayServiceSteady if steady(rs) => Ok(()),
+            Precondition::RayServiceSteady => Err(GuardFailure::NotSteady(rs.name.clone()).to_string()),
+            Precondition::StatusIs { active, pending } => {
+                if rs.active() == active && rs.pending() == pending {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "status of RayService {} names ({}, {}), expected ({}, {})",
+                        rs.name,
+                        show(rs.active()),
+                        show(rs.pending()),
+                        show(active),
+                        show(pending)
+                    ))
+                }
+            }
+            Precondition::ClusterHealthy { cluster } => {
+                cluster_health(obs, cluster).map_err(|e| e.to_string())
+            }
+            Precondition::ClusterAlive { cluster } => match obs.cluster(cluster) {
+                None => Err(GuardFailure::ClusterMissing(cluster.clone()).to_string()),
+                Some(c) if c.deleting => Err(GuardFailure::ClusterDeleting(cluster.clone()).to_string()),
+                Some(_) => Ok(()),
+            },
+            Precondition::AppsRunning { cluster } => {
+                let st = if rs.pending() == cluster {
+                    &rs.status.pending
+                } else if rs.active() == cluster {
+                    &rs.status.active
+                } else {
+                    return Err(GuardFailure::NoApps(cluster.clone()).to_string());
+                };
+                if st.applications.is_empty() {
+                    return Err(GuardFailure::NoApps(cluster.clone()).to_string());
+                }
+                match st.applications.iter().find(|(_, s)| s.as_str() != "RUNNING") {
+                    None => Ok(()),
+                    Some((app, status)) => Err(GuardFailure::AppNotRunning {
+                        cluster: cluster.clone(),
+                        app: app.clone(),
+                        status: status.clone(),
+                    }
+                    .to_string()),
+                }
+            }
+            Precondition::SelectorIs { service, cluster } => {
+                let got = selects(service);
+                if got == cluster {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "Service {service} selects {}, expected {}",
+                        show(got),
+                        show(cluster)
+                    ))
+                }
+            }
+            Precondition::NoServiceSelects { cluster } => {
+                if obs.head_selects() == cluster || obs.serve_selects() == cluster {
+                    Err(format!(
+                        "a Service of RayService {} still selects RayCluster {cluster}",
+                        rs.name
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            Precondition::NotReferenced { cluster } => {
+                if rs.active() == cluster || rs.pending() == cluster {
+                    Err(format!("RayCluster {cluster} is active or pending"))
+                } else {
+                    Ok(())
+                }
+            }
+            Precondition::DeadlinePassed { deadline_unix_secs } => {
+                if now_unix_secs >= *deadline_unix_secs {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "retirement deadline {deadline_unix_secs} not reached (now {now_unix_secs})"
+                    ))
+                }
+            }
+        }
+    }
+}
+
 /// The compensation of a pre-commit step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Undo {
@@ -967,7 +1072,10 @@ pub fn promoted_status(rayservice: &Value, now_rfc3339: &str) -> Value {
         .remove("pendingServiceStatus")
         .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
     status.insert("activeServiceStatus".into(), pending);
-    status.insert("pendingServiceStatus".into(), Value::Object(serde_json::Map::new()));
+    status.insert(
+        "pendingServiceStatus".into(),
+        Value::Object(serde_json::Map::new()),
+    );
     let mut conditions = match status.remove("conditions") {
         Some(Value::Array(c)) => c,
         _ => Vec::new(),

@@ -535,7 +535,8 @@ fn promoted_status_is_admitted_and_moves_the_whole_pending_struct() {
 #[test]
 fn promoted_status_adds_the_condition_when_absent() {
     let mut rs = rayservice(A, P);
-    rs["status"]["conditions"] = json!([{"type": "Ready", "status": "True", "reason": "NonZeroServeEndpoints"}]);
+    rs["status"]["conditions"] =
+        json!([{"type": "Ready", "status": "True", "reason": "NonZeroServeEndpoints"}]);
     let st = promoted_status(&rs, "T");
     assert_eq!(
         st["conditions"],
@@ -554,4 +555,63 @@ fn switched_service_replaces_the_whole_selector_and_keeps_the_rest() {
     want = serve_svc(P);
     assert_eq!(s, want);
     assert_eq!(s["spec"]["clusterIP"], "10.96.12.7");
+}
+
+#[test]
+fn preconditions_check_on_fresh_observations() {
+    let o = upgrading(A, A);
+    let plan = plan_switch(&o, NOW).unwrap();
+    // Every precondition of the guard and the head step holds on the observation it was planned from.
+    for p in plan.steps[0]
+        .preconditions
+        .iter()
+        .chain(&plan.steps[1].preconditions)
+    {
+        assert_eq!(p.check(&o, NOW), Ok(()), "{p:?}");
+    }
+    // The commit's selector preconditions do not hold before the Services moved.
+    assert_eq!(
+        plan.steps[3].preconditions[1].check(&o, NOW),
+        Err(format!("Service rs-head-svc selects {A}, expected {P}"))
+    );
+    let unhealthy = obs(
+        rayservice(A, P),
+        Some(A),
+        Some(A),
+        vec![raycluster(A, true, false), raycluster(P, false, false)],
+    );
+    assert_eq!(
+        Precondition::ClusterHealthy { cluster: P.into() }.check(&unhealthy, NOW),
+        Err(format!(
+            "RayCluster {P} has no ready head Pod (HeadPodReady is not True)"
+        ))
+    );
+    assert_eq!(
+        Precondition::StatusIs {
+            active: P.into(),
+            pending: "".into()
+        }
+        .check(&o, NOW),
+        Err(format!(
+            "status of RayService rs names ({A}, {P}), expected ({P}, \"\")"
+        ))
+    );
+    assert_eq!(
+        Precondition::NotReferenced { cluster: A.into() }.check(&o, NOW),
+        Err(format!("RayCluster {A} is active or pending"))
+    );
+    assert_eq!(
+        Precondition::DeadlinePassed {
+            deadline_unix_secs: NOW + 1
+        }
+        .check(&o, NOW),
+        Err(format!("retirement deadline {} not reached (now {NOW})", NOW + 1))
+    );
+    assert_eq!(
+        Precondition::DeadlinePassed {
+            deadline_unix_secs: NOW
+        }
+        .check(&o, NOW),
+        Ok(())
+    );
 }
