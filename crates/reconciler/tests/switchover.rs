@@ -263,8 +263,13 @@ async fn crash_between_every_two_steps_then_restart_finishes_the_switch() {
             let second = run(&e).await;
             assert_eq!(second.decision, "repair_forward", "{path}: {:#?}", second.journal);
             assert_eq!(second.state, Some(SwitchState::Done));
-        } else {
+        } else if method == "PUT" {
+            // promoted, not annotated yet: the sweep annotates the old cluster
             assert_eq!(first.decision, "retire", "{path}: {:#?}", first.journal);
+        } else {
+            // annotated: the sweep waits for the persisted deadline
+            assert_eq!(first.decision, "nothing", "{path}: {:#?}", first.journal);
+            assert_eq!(first.requeue_after, Some(Duration::from_secs(60)));
         }
         assert_eq!(shape(&e.fake), new(), "{path}");
         let a = e.fake.get("rayclusters", NS, A).unwrap();
