@@ -159,7 +159,9 @@ pub struct Switcher {
     /// How long a half-done switch must stay unchanged before it is repaired.
     pub grace: Duration,
     /// When each RayService's current half-done shape was first seen.
-    first_seen: Mutex<HashMap<(String, String), (String, i64)>>,
+    /// `(shape, since, ours)`: `ours` when the shape is the result of this
+    /// controller's own partial repair (its clock is kept).
+    first_seen: Mutex<HashMap<(String, String), (String, i64, bool)>>,
     recorder: Option<Recorder>,
 }
 
@@ -694,9 +696,9 @@ impl Switcher {
                 let shape = serde_json::to_string(&diag).unwrap_or_default();
                 let since = {
                     let mut seen = self.first_seen.lock().unwrap();
-                    let e = seen.entry(key.clone()).or_insert_with(|| (shape.clone(), now));
+                    let e = seen.entry(key.clone()).or_insert_with(|| (shape.clone(), now, false));
                     if e.0 != shape {
-                        *e = (shape.clone(), now);
+                        *e = (shape.clone(), if e.2 { e.1 } else { now }, false);
                     }
                     e.1
                 };
@@ -707,7 +709,8 @@ impl Switcher {
                     ));
                     return Ok(outcome("grace", None, journal, Some(self.grace - waited)));
                 }
-                self.first_seen.lock().unwrap().remove(&key);
+                // The first sighting is kept: a failed repair is retried on
+                // the next pass, without waiting the grace period again.
                 match d {
                     RepairDecision::Forward { plan } => ("repair_forward", plan),
                     RepairDecision::Rollback { plan } => ("repair_rollback", plan),
@@ -729,6 +732,9 @@ impl Switcher {
         )
         .await;
         let (state, requeue) = self.execute(&mut view, plan, &mut journal).await;
+        if let Some(e) = self.first_seen.lock().unwrap().get_mut(&key) {
+            e.2 = state != SwitchState::Done;
+        }
         let warning = state != SwitchState::Done;
         self.event(
             &rs,
