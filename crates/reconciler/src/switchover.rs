@@ -151,6 +151,9 @@ fn target_key(action: Action, object: &plan::ObjectRef) -> Option<Key> {
     }
 }
 
+/// `(shape, first seen at, shape made by our own partial repair)`.
+type Sighting = (String, i64, bool);
+
 /// Runs switchovers and repairs.
 pub struct Switcher {
     pub kube: Kube,
@@ -161,7 +164,7 @@ pub struct Switcher {
     /// When each RayService's current half-done shape was first seen.
     /// `(shape, since, ours)`: `ours` when the shape is the result of this
     /// controller's own partial repair (its clock is kept).
-    first_seen: Mutex<HashMap<(String, String), (String, i64, bool)>>,
+    first_seen: Mutex<HashMap<(String, String), Sighting>>,
     recorder: Option<Recorder>,
 }
 
@@ -696,7 +699,9 @@ impl Switcher {
                 let shape = serde_json::to_string(&diag).unwrap_or_default();
                 let since = {
                     let mut seen = self.first_seen.lock().unwrap();
-                    let e = seen.entry(key.clone()).or_insert_with(|| (shape.clone(), now, false));
+                    let e = seen
+                        .entry(key.clone())
+                        .or_insert_with(|| (shape.clone(), now, false));
                     if e.0 != shape {
                         *e = (shape.clone(), if e.2 { e.1 } else { now }, false);
                     }

@@ -46,7 +46,10 @@ fn plans_the_repair_of_a_split_rayservice_and_the_queue_cascade() {
     let (ok, out, err) = plan(&["cluster.json", "queues.yaml"]);
     assert!(ok, "{err}");
     let rs = &out["rayservices"][0];
-    assert_eq!(rs["object"], json!({"kind": "RayService", "namespace": "prod", "name": "rs"}));
+    assert_eq!(
+        rs["object"],
+        json!({"kind": "RayService", "namespace": "prod", "name": "rs"})
+    );
     assert_eq!(rs["diagnosis"]["state"], "split");
     assert_eq!(rs["decision"], "forward");
     assert_eq!(

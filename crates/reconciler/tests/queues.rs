@@ -33,12 +33,17 @@ fn command(name: &str, queue: &str, action: &str) -> Value {
 }
 
 fn state(f: &Fake, q: &str) -> String {
-    f.get("queues", "", q).unwrap()["status"]["state"].as_str().unwrap().to_string()
+    f.get("queues", "", q).unwrap()["status"]["state"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 async fn handle(f: &Fake, q: &str) -> queues::QueueOutcome {
     let kube = Kube::new(f.client(), Duration::from_secs(2));
-    queues::handle(&mut ApiQueues { kube: &kube }, q, None).await.unwrap()
+    queues::handle(&mut ApiQueues { kube: &kube }, q, None)
+        .await
+        .unwrap()
 }
 
 fn admitting(objects: Vec<Value>) -> Fake {
@@ -65,12 +70,18 @@ async fn close_with_podgroups_goes_closing_then_closed_when_they_are_gone() {
             "step 1/1 Queue /q1 status.state: Open => Closing",
         ]
     );
-    assert!(f.get("commands", "default", "close-q1").is_none(), "the Command is consumed");
+    assert!(
+        f.get("commands", "default", "close-q1").is_none(),
+        "the Command is consumed"
+    );
     assert_eq!(
         f.writes(),
         vec!["DELETE commands default/close-q1", "PATCH queues/status /q1"]
     );
-    assert_eq!(f.state.lock().unwrap().field_managers, vec!["transition-reconciler"]);
+    assert_eq!(
+        f.state.lock().unwrap().field_managers,
+        vec!["transition-reconciler"]
+    );
     // Nothing changed: no write.
     handle(&f, "q1").await;
     assert_eq!(f.writes().len(), 2);
@@ -102,8 +113,13 @@ async fn closing_a_parent_cascades_to_its_children_and_reopening_brings_them_bac
         [state(&f, "eng"), state(&f, "a"), state(&f, "b"), state(&f, "c")],
         ["Closed", "Closed", "Closing", "Closed"]
     );
-    let cbp = |q: &str| f.get("queues", "", q).unwrap()["metadata"]["annotations"]["volcano.sh/closed-by-parent"].clone();
-    assert_eq!((cbp("a"), cbp("b"), cbp("c")), (json!("true"), json!("true"), Value::Null));
+    let cbp = |q: &str| {
+        f.get("queues", "", q).unwrap()["metadata"]["annotations"]["volcano.sh/closed-by-parent"].clone()
+    };
+    assert_eq!(
+        (cbp("a"), cbp("b"), cbp("c")),
+        (json!("true"), json!("true"), Value::Null)
+    );
     assert_eq!(out.steps.len(), 1 + 2 + 1 + 2, "{:#?}", out.steps);
     // Opening a child under a closed parent is refused (and retried).
     f.put(command("open-a", "a", "OpenQueue"));
@@ -137,7 +153,10 @@ async fn root_never_closes_and_new_queues_get_parent_root_and_open() {
     assert_eq!(state(&f, "root"), "Open");
     handle(&f, "fresh").await;
     let q = f.get("queues", "", "fresh").unwrap();
-    assert_eq!((q["spec"]["parent"].clone(), q["status"]["state"].clone()), (json!("root"), json!("Open")));
+    assert_eq!(
+        (q["spec"]["parent"].clone(), q["status"]["state"].clone()),
+        (json!("root"), json!("Open"))
+    );
     assert_eq!(f.state.lock().unwrap().rejected, vec![]);
 }
 
@@ -145,7 +164,9 @@ async fn root_never_closes_and_new_queues_get_parent_root_and_open() {
 async fn an_invalid_state_is_a_named_error() {
     let f = Fake::new(vec![queue("root", "", "Open"), queue("q", "root", "Paused")]);
     let kube = Kube::new(f.client(), Duration::from_secs(2));
-    let err = queues::handle(&mut ApiQueues { kube: &kube }, "q", None).await.unwrap_err();
+    let err = queues::handle(&mut ApiQueues { kube: &kube }, "q", None)
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "queue q has status.state \"Paused\", which is not a Volcano queue state"

@@ -71,8 +71,10 @@ fn undo_lines(o: &Outcome) -> Vec<String> {
         .collect()
 }
 
-const UNDO_SERVE: &str = "undo step 3/5 Service prod/rs-serve-svc spec.selector[ray.io/cluster]: rs-b9m4w => rs-x7k2q";
-const UNDO_HEAD: &str = "undo step 2/5 Service prod/rs-head-svc spec.selector[ray.io/cluster]: rs-b9m4w => rs-x7k2q";
+const UNDO_SERVE: &str =
+    "undo step 3/5 Service prod/rs-serve-svc spec.selector[ray.io/cluster]: rs-b9m4w => rs-x7k2q";
+const UNDO_HEAD: &str =
+    "undo step 2/5 Service prod/rs-head-svc spec.selector[ray.io/cluster]: rs-b9m4w => rs-x7k2q";
 
 #[tokio::test(start_paused = true)]
 async fn switch_happy_path_three_writes_then_retirement() {
@@ -100,7 +102,10 @@ async fn switch_happy_path_three_writes_then_retirement() {
             ),
         ]
     );
-    assert!(out.journal.iter().all(|l| !l.starts_with("step ") || l.ends_with(" ms)")));
+    assert!(out
+        .journal
+        .iter()
+        .all(|l| !l.starts_with("step ") || l.ends_with(" ms)")));
     assert_eq!(
         e.fake.writes(),
         vec![
@@ -128,8 +133,14 @@ async fn switch_happy_path_three_writes_then_retirement() {
     let out = run(&e).await;
     assert_eq!(out.decision, "retire");
     assert!(e.fake.get("rayclusters", NS, A).is_none());
-    assert_eq!(e.fake.writes().last().unwrap(), &format!("DELETE rayclusters prod/{A}"));
-    assert_eq!((e.sw.kube.stats.reads(), e.sw.kube.stats.writes()), (12 + 4 + 4, 5));
+    assert_eq!(
+        e.fake.writes().last().unwrap(),
+        &format!("DELETE rayclusters prod/{A}")
+    );
+    assert_eq!(
+        (e.sw.kube.stats.reads(), e.sw.kube.stats.writes()),
+        (12 + 4 + 4, 5)
+    );
     // Events were published on the RayService (started, done).
     assert_eq!(e.fake.state.lock().unwrap().events, 2);
 }
@@ -157,18 +168,29 @@ async fn failure_500_at_every_pre_commit_step_rolls_back_in_reverse_order() {
         let e = env(upgrading(true));
         e.fake.fault(method, path, 0, common::FaultKind::Status(500));
         let out = run(&e).await;
-        assert_eq!(out.state, Some(SwitchState::RolledBack), "{path}: {:#?}", out.journal);
+        assert_eq!(
+            out.state,
+            Some(SwitchState::RolledBack),
+            "{path}: {:#?}",
+            out.journal
+        );
         assert_eq!(shape(&e.fake), old(), "{path}");
         assert_eq!(undo_lines(&out), undos, "{path}");
-        assert!(out.journal.iter().any(|l| l.contains("failed: PUT") || l.contains("HTTP 500")), "{path}");
+        assert!(
+            out.journal
+                .iter()
+                .any(|l| l.contains("failed: PUT") || l.contains("HTTP 500")),
+            "{path}"
+        );
     }
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_409_at_every_step_is_retried_and_the_switch_completes() {
-    for (path, method, _) in write_steps()
-        .into_iter()
-        .chain([(&*format!("/rayclusters/{A}").leak(), "PATCH", vec![])])
+    for (path, method, _) in
+        write_steps()
+            .into_iter()
+            .chain([(&*format!("/rayclusters/{A}").leak(), "PATCH", vec![])])
     {
         let e = env(upgrading(true));
         e.fake.fault(method, path, 0, common::FaultKind::Status(409));
@@ -191,7 +213,11 @@ async fn persistent_commit_conflicts_roll_back_after_the_bound() {
     assert_eq!(shape(&e.fake), old());
     assert_eq!(undo_lines(&out), vec![UNDO_SERVE, UNDO_HEAD]);
     // 1 try + MAX_COMMIT_CONFLICTS retries
-    let tries = out.journal.iter().filter(|l| l.contains("conflict (409)")).count();
+    let tries = out
+        .journal
+        .iter()
+        .filter(|l| l.contains("conflict (409)"))
+        .count();
     assert_eq!(tries, 4);
 }
 
@@ -202,7 +228,12 @@ async fn timeouts_at_every_step_end_fully_old_or_fully_new() {
         let e = env(upgrading(true));
         e.fake.fault(method, path, 0, common::FaultKind::TimeoutBefore);
         let out = run(&e).await;
-        assert_eq!(out.state, Some(SwitchState::RolledBack), "{path}: {:#?}", out.journal);
+        assert_eq!(
+            out.state,
+            Some(SwitchState::RolledBack),
+            "{path}: {:#?}",
+            out.journal
+        );
         assert_eq!(shape(&e.fake), old(), "{path}");
         assert_eq!(undo_lines(&out), undos, "{path}");
         assert!(out.journal.iter().any(|l| l.contains("no answer within 2000 ms")));
@@ -218,13 +249,20 @@ async fn timeouts_at_every_step_end_fully_old_or_fully_new() {
 #[tokio::test(start_paused = true)]
 async fn post_commit_failure_only_goes_forward() {
     let e = env(upgrading(true));
-    e.fake
-        .fault("PATCH", &format!("/rayclusters/{A}"), 0, common::FaultKind::Status(500));
+    e.fake.fault(
+        "PATCH",
+        &format!("/rayclusters/{A}"),
+        0,
+        common::FaultKind::Status(500),
+    );
     let out = run(&e).await;
     assert_eq!(out.state, Some(SwitchState::Done), "{:#?}", out.journal);
     assert_eq!(shape(&e.fake), new());
     assert!(undo_lines(&out).is_empty());
-    assert!(out.journal.iter().any(|l| l.starts_with("step 5/5") && l.contains("HTTP 500")));
+    assert!(out
+        .journal
+        .iter()
+        .any(|l| l.starts_with("step 5/5") && l.contains("HTTP 500")));
 }
 
 /// Runs one reconcile until the fake signals a crash, dropping it there.
@@ -336,7 +374,9 @@ async fn guard_failure_writes_nothing() {
     assert_eq!(out.decision, "wait");
     assert_eq!(
         out.journal,
-        vec![format!("wait: RayCluster {P} has no ready head Pod (HeadPodReady is not True)")]
+        vec![format!(
+            "wait: RayCluster {P} has no ready head Pod (HeadPodReady is not True)"
+        )]
     );
     assert!(e.fake.writes().is_empty());
 }

@@ -158,7 +158,10 @@ fn query_param(q: &str, key: &str) -> Option<String> {
 fn labels_match(obj: &Value, selector: &str) -> bool {
     selector.split(',').filter(|s| !s.is_empty()).all(|kv| {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-        obj.pointer("/metadata/labels").and_then(|l| l.get(k)).and_then(Value::as_str) == Some(v)
+        obj.pointer("/metadata/labels")
+            .and_then(|l| l.get(k))
+            .and_then(Value::as_str)
+            == Some(v)
     })
 }
 
@@ -170,7 +173,10 @@ impl Fake {
             o["metadata"]["resourceVersion"] = json!(st.rv.to_string());
             let key = (
                 plural_of(&o).to_string(),
-                o["metadata"]["namespace"].as_str().unwrap_or_default().to_string(),
+                o["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
                 o["metadata"]["name"].as_str().unwrap().to_string(),
             );
             st.objects.insert(key, o);
@@ -215,7 +221,10 @@ impl Fake {
         obj["metadata"]["resourceVersion"] = json!(st.rv.to_string());
         let key = (
             plural_of(&obj).to_string(),
-            obj["metadata"]["namespace"].as_str().unwrap_or_default().to_string(),
+            obj["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
             obj["metadata"]["name"].as_str().unwrap().to_string(),
         );
         st.objects.insert(key, obj);
@@ -274,7 +283,12 @@ impl Fake {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
-        let body: Bytes = req.into_body().collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+        let body: Bytes = req
+            .into_body()
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
         let fault = {
             let mut st = self.state.lock().unwrap();
             let mut fired = None;
@@ -321,7 +335,11 @@ impl Fake {
         let label = format!(
             "{method} {}{} {}/{}",
             t.plural,
-            if t.sub.is_empty() { String::new() } else { format!("/{}", t.sub) },
+            if t.sub.is_empty() {
+                String::new()
+            } else {
+                format!("/{}", t.sub)
+            },
             t.ns,
             t.name
         );
@@ -332,7 +350,9 @@ impl Fake {
                 let items: Vec<Value> = st
                     .objects
                     .iter()
-                    .filter(|((p, ns, _), o)| *p == t.plural && (t.ns.is_empty() || *ns == t.ns) && labels_match(o, &sel))
+                    .filter(|((p, ns, _), o)| {
+                        *p == t.plural && (t.ns.is_empty() || *ns == t.ns) && labels_match(o, &sel)
+                    })
                     .map(|(_, o)| o.clone())
                     .collect();
                 (
@@ -354,7 +374,9 @@ impl Fake {
                 };
                 let patch: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
                 let want_rv = patch.pointer("/metadata/resourceVersion").and_then(Value::as_str);
-                if want_rv.is_some_and(|rv| Some(rv) != old.pointer("/metadata/resourceVersion").and_then(Value::as_str)) {
+                if want_rv.is_some_and(|rv| {
+                    Some(rv) != old.pointer("/metadata/resourceVersion").and_then(Value::as_str)
+                }) {
                     return status(409, "the object has been modified; please apply your changes to the latest version and try again");
                 }
                 let mut new = old.clone();
@@ -403,14 +425,20 @@ impl Fake {
                     return status(404, &format!("{} \"{}\" not found", t.plural, t.name));
                 };
                 let opts: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-                if let Some(rv) = opts.pointer("/preconditions/resourceVersion").and_then(Value::as_str) {
+                if let Some(rv) = opts
+                    .pointer("/preconditions/resourceVersion")
+                    .and_then(Value::as_str)
+                {
                     if Some(rv) != old.pointer("/metadata/resourceVersion").and_then(Value::as_str) {
                         return status(409, "precondition failed: resourceVersion");
                     }
                 }
                 st.objects.remove(&key);
                 st.writes.push(label);
-                (200, json!({"apiVersion": "v1", "kind": "Status", "metadata": {}, "status": "Success", "code": 200}))
+                (
+                    200,
+                    json!({"apiVersion": "v1", "kind": "Status", "metadata": {}, "status": "Success", "code": 200}),
+                )
             }
             _ => status(405, "method not supported by the fake"),
         }
@@ -437,7 +465,11 @@ fn cond(t: &str, s: &str, r: &str) -> Value {
 
 pub fn rayservice(active: &str, pending: &str, opted: bool) -> Value {
     let upgrade = match (active.is_empty(), pending.is_empty()) {
-        (false, false) => vec![cond("UpgradeInProgress", "True", "BothActivePendingClustersExist")],
+        (false, false) => vec![cond(
+            "UpgradeInProgress",
+            "True",
+            "BothActivePendingClustersExist",
+        )],
         (false, true) => vec![cond("UpgradeInProgress", "False", "NoPendingCluster")],
         _ => vec![],
     };
@@ -507,11 +539,20 @@ pub fn raycluster(name: &str, ready: bool) -> Value {
 pub fn shape(f: &Fake) -> (String, String, String, String) {
     let sel = |n: &str| {
         f.get("services", NS, n)
-            .and_then(|s| s.pointer("/spec/selector/ray.io~1cluster").and_then(Value::as_str).map(str::to_string))
+            .and_then(|s| {
+                s.pointer("/spec/selector/ray.io~1cluster")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .unwrap_or_default()
     };
     let rs = f.get("rayservices", NS, "rs").unwrap();
-    let name = |p: &str| rs.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+    let name = |p: &str| {
+        rs.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     (
         sel("rs-head-svc"),
         sel("rs-serve-svc"),
