@@ -5,8 +5,6 @@
 //! its `cluster-context` feature keeps k8s-openapi, and ~180 KB, out of the
 //! module.
 
-use std::collections::BTreeSet;
-
 use kubewarden_policy_sdk::wapc_guest::host_call;
 use serde::Serialize;
 use transition_core::{Cluster, LookupError, ResourceKind};
@@ -22,7 +20,7 @@ struct GetResource<'a> {
     name: &'a str,
     namespace: Option<&'a str>,
     disable_cache: bool,
-    field_masks: Option<BTreeSet<&'a str>>,
+    field_masks: Option<Vec<&'a str>>,
 }
 
 /// The SDK's `ListAllResourcesRequest`.
@@ -32,7 +30,7 @@ struct ListAll<'a> {
     kind: &'a str,
     label_selector: Option<&'a str>,
     field_selector: Option<&'a str>,
-    field_masks: Option<BTreeSet<&'a str>>,
+    field_masks: Option<Vec<&'a str>>,
 }
 
 /// The SDK's `ListResourcesByNamespaceRequest`.
@@ -43,11 +41,22 @@ struct ListByNamespace<'a> {
     namespace: &'a str,
     label_selector: Option<&'a str>,
     field_selector: Option<&'a str>,
-    field_masks: Option<BTreeSet<&'a str>>,
+    field_masks: Option<Vec<&'a str>>,
 }
 
-fn masks<'a>(fields: &[&'a str]) -> Option<BTreeSet<&'a str>> {
-    (!fields.is_empty()).then(|| fields.iter().copied().collect())
+/// `field_masks` as the SDK sends them (a `BTreeSet`: sorted, no
+/// duplicates), built without a B-tree: the lists are a handful of names.
+fn masks<'a>(fields: &[&'a str]) -> Option<Vec<&'a str>> {
+    if fields.is_empty() {
+        return None;
+    }
+    let mut out: Vec<&str> = Vec::with_capacity(fields.len());
+    for f in fields {
+        if let Err(at) = out.binary_search(f) {
+            out.insert(at, f);
+        }
+    }
+    Some(out)
 }
 
 /// policy-evaluator answers a get of a missing object with
@@ -125,6 +134,15 @@ impl Cluster for HostCluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_masks_are_sorted_and_deduplicated_like_a_set() {
+        assert_eq!(masks(&[]), None);
+        assert_eq!(
+            masks(&["status.state", "metadata.name", "spec.parent", "metadata.name"]),
+            Some(vec!["metadata.name", "spec.parent", "status.state"])
+        );
+    }
 
     #[test]
     fn not_found_is_recognised_only_for_the_hosts_text() {
