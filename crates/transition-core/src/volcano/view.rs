@@ -419,7 +419,10 @@ mod tests {
             QueueView::from_slice(br#"{"metadata":{"name":"a"},"status":{"allocated":{"pods":[1]}}}"#),
             Err("queue a: status.allocated.pods: expected quantity (string or number), got array".into())
         );
-        assert_eq!(QueueView::from_slice(b"[]"), Err("queue: expected object, got array".into()));
+        assert_eq!(
+            QueueView::from_slice(b"[]"),
+            Err("queue: expected object, got array".into())
+        );
         assert_eq!(
             decode_queue_list(br#"{"items":{"a":1}}"#),
             Err("items: expected array, got object".into())
@@ -430,7 +433,10 @@ mod tests {
             Err("spec.queue: expected string, got integer".into())
         );
         // a PodGroup without spec.queue is in no queue, not in the queue named ""
-        assert_eq!(count_podgroups_in_queue(br#"{"items":[{"spec":{}},{}]}"#, ""), Ok(0));
+        assert_eq!(
+            count_podgroups_in_queue(br#"{"items":[{"spec":{}},{}]}"#, ""),
+            Ok(0)
+        );
     }
 
     #[test]
