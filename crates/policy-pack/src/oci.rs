@@ -207,7 +207,10 @@ mod tests {
                 .whole(),
             "127.0.0.1:5000/policies/tg:v1"
         );
-        assert!(matches!(reference("registry://host/Upper:tag"), Err(PackError::Oci(_))));
+        assert!(matches!(
+            reference("registry://host/Upper:tag"),
+            Err(PackError::Oci(_))
+        ));
         assert_eq!(
             sha256_digest(b""),
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
