@@ -86,6 +86,9 @@ pub fn oci_annotations(metadata_annotations: &BTreeMap<String, String>) -> BTree
 
 impl Registry {
     fn client(&self) -> Client {
+        // reqwest is built without a bundled TLS provider; use ring's. An
+        // error only means a provider is already installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         Client::new(ClientConfig {
             protocol: if self.insecure_http {
                 ClientProtocol::Http

@@ -1,7 +1,8 @@
 //! Push and pull the annotated module against a real registry: Debian's
 //! `docker-registry` (distribution 2.8), started on a free loopback port with
 //! filesystem storage in a temporary directory. Skipped, with a message, when
-//! `docker-registry` is not installed; `.ci/run` installs it.
+//! `docker-registry` is not installed; `.ci/run` installs it and sets
+//! `POLICY_PACK_REQUIRE_REGISTRY` so that CI never skips it.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -92,6 +93,11 @@ fn annotated_module() -> Vec<u8> {
 #[test]
 fn push_then_pull_gives_back_the_same_module_with_kubewardens_media_types() {
     let Some(registry) = start_registry() else {
+        // CI sets this so a missing registry fails instead of skipping.
+        assert!(
+            std::env::var_os("POLICY_PACK_REQUIRE_REGISTRY").is_none(),
+            "docker-registry is not installed but POLICY_PACK_REQUIRE_REGISTRY is set"
+        );
         eprintln!(
             "SKIPPED: docker-registry is not installed (apt-get install docker-registry; .ci/run does)"
         );
@@ -159,6 +165,28 @@ fn an_unannotated_module_is_not_pushed() {
         .unwrap_err();
     assert!(
         matches!(&err, PackError::Oci(m) if m.starts_with("cannot push a module that is not annotated")),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_https_client_builds_and_reports_an_unreachable_registry() {
+    // reqwest is built without a bundled TLS provider: building the HTTPS
+    // client must not panic, and a closed port is an error naming the pull.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let err = rt
+        .block_on(Registry::default().pull(&format!("registry://127.0.0.1:{port}/x:y")))
+        .unwrap_err();
+    assert!(
+        matches!(&err, PackError::Oci(m) if m.starts_with(&format!("pull of 127.0.0.1:{port}/x:y failed"))),
         "{err}"
     );
 }
