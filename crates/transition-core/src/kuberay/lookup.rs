@@ -5,8 +5,6 @@
 //! `None`; any lookup error or undecodable answer becomes a rejection by the
 //! rule that asked, naming the lookup (fail closed).
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use crate::cluster::{Cluster, ResourceKind, RAYCLUSTER, RAYSERVICE, SERVICE};
@@ -43,7 +41,10 @@ pub const RAYSERVICE_FIELDS: &[&str] = &[
 pub struct Lookups<'a> {
     cluster: &'a mut dyn Cluster,
     namespace: String,
-    cache: BTreeMap<(&'static str, String), Option<Value>>,
+    /// (kind, name) → answer. A request looks up a handful of objects, so a
+    /// list searched in order is enough (and keeps another B-tree
+    /// instantiation out of the policy module).
+    cache: Vec<((&'static str, String), Option<Value>)>,
 }
 
 impl<'a> Lookups<'a> {
@@ -51,7 +52,7 @@ impl<'a> Lookups<'a> {
         Lookups {
             cluster,
             namespace: namespace.to_string(),
-            cache: BTreeMap::new(),
+            cache: Vec::new(),
         }
     }
 
@@ -62,8 +63,7 @@ impl<'a> Lookups<'a> {
         name: &str,
         fields: &[&str],
     ) -> Result<Option<Value>, Rejection> {
-        let key = (kind.kind, name.to_string());
-        if let Some(v) = self.cache.get(&key) {
+        if let Some((_, v)) = self.cache.iter().find(|((k, n), _)| *k == kind.kind && n == name) {
             return Ok(v.clone());
         }
         let ns = self.namespace.clone();
@@ -84,7 +84,7 @@ impl<'a> Lookups<'a> {
                 ),
             })?),
         };
-        self.cache.insert(key, value.clone());
+        self.cache.push(((kind.kind, name.to_string()), value.clone()));
         Ok(value)
     }
 

@@ -33,8 +33,13 @@ fn is_top(parent: &str) -> bool {
 /// Go `field.ErrorList.ToAggregate().Error()`: duplicates dropped, one error
 /// as its text, several as `[e1, e2]`.
 pub fn aggregate(errs: &[String]) -> Option<String> {
-    let mut seen = BTreeSet::new();
-    let uniq: Vec<&String> = errs.iter().filter(|e| seen.insert(e.as_str())).collect();
+    // A handful of field errors: a linear scan keeps order and needs no set.
+    let mut uniq: Vec<&String> = Vec::with_capacity(errs.len());
+    for e in errs {
+        if !uniq.contains(&e) {
+            uniq.push(e);
+        }
+    }
     match uniq.len() {
         0 => None,
         1 => Some(uniq[0].clone()),

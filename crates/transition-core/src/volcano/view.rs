@@ -2,13 +2,12 @@
 //!
 //! Two decoders fill the same views: [`QueueView::from_value`] reads a request
 //! object through [`crate::decode`] (errors name the JSON path), and
-//! [`QueueView::from_slice`]/[`decode_queue_list`] read lookup answers with
-//! serde structs that skip every field no rule uses.
+//! [`QueueView::from_slice`]/[`decode_queue_list`] read lookup answers, which
+//! the host masks to the fields the rules use.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::decode::{self, type_name, DecodeError};
@@ -146,8 +145,43 @@ impl QueueView {
 
     /// Reads a Queue from a lookup answer (raw JSON bytes).
     pub fn from_slice(bytes: &[u8]) -> Result<Self, String> {
-        let raw: RawQueue = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-        raw.into_view()
+        let v: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        Self::from_answer(&v)
+    }
+
+    /// Reads a Queue from one decoded lookup answer: only the fields of
+    /// [`QUEUE_FIELDS`]; a null anywhere counts as absent.
+    fn from_answer(v: &Value) -> Result<Self, String> {
+        let obj = Some(as_object(v, "queue")?);
+        let meta = field_object(obj, "metadata", "metadata")?;
+        let spec = field_object(obj, "spec", "spec")?;
+        let status = field_object(obj, "status", "status")?;
+        let name = field_str(meta, "name", "metadata.name")?.to_string();
+        let at = |p: &str| format!("queue {name}: {p}");
+        let annotations = field_object(meta, "annotations", "metadata.annotations")?;
+        let ann = |key: &str| -> Result<String, String> {
+            Ok(field_str(annotations, key, &format!("metadata.annotations.{key}"))?.to_string())
+        };
+        let guarantee = field_object(spec, "guarantee", "spec.guarantee")?;
+        let allocated = field_object(status, "allocated", "status.allocated")?;
+        let allocated_pods = match allocated.and_then(|a| a.get("pods")).filter(|p| !p.is_null()) {
+            Some(p) => Some(answer_quantity(p, &at("status.allocated.pods"))?),
+            None => None,
+        };
+        Ok(QueueView {
+            weight: None,
+            capability: answer_list(spec, "capability", &at("spec.capability"))?,
+            deserved: answer_list(spec, "deserved", &at("spec.deserved"))?,
+            guarantee: answer_list(guarantee, "resource", &at("spec.guarantee.resource"))?,
+            parent: field_str(spec, "parent", "spec.parent")?.to_string(),
+            reclaimable: None,
+            hierarchy: ann(HIERARCHY)?,
+            hierarchy_weights: ann(HIERARCHY_WEIGHTS)?,
+            closed_by_parent: ann(CLOSED_BY_PARENT)? == "true",
+            state: field_str(status, "state", "status.state")?.to_string(),
+            allocated_pods,
+            name,
+        })
     }
 
     /// `status.allocated.pods` is set and non-zero.
@@ -156,171 +190,97 @@ impl QueueView {
     }
 }
 
-// ---- serde views of lookup answers -------------------------------------------------------------
+// ---- lookup answers ---------------------------------------------------------------------------
+//
+// Answers come from the host, field-masked to the fields the rules read. They
+// are decoded into a `serde_json::Value` (one JSON parser for the whole policy,
+// which keeps the module small) and read with a null-means-absent convention.
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawQty<'a> {
-    #[serde(borrow)]
-    Str(Cow<'a, str>),
-    Num(serde_json::Number),
+type Object = serde_json::Map<String, Value>;
+
+fn as_object<'a>(v: &'a Value, what: &str) -> Result<&'a Object, String> {
+    v.as_object()
+        .ok_or_else(|| format!("{what}: expected object, got {}", type_name(v)))
 }
 
-impl RawQty<'_> {
-    fn parse(&self, path: &str) -> Result<Quantity, String> {
-        let text: Cow<str> = match self {
-            RawQty::Str(s) => Cow::Borrowed(s.trim()),
-            RawQty::Num(n) => Cow::Owned(n.to_string()),
-        };
-        Quantity::parse(&text).map_err(|e| format!("{path}: invalid quantity {text:?}: {e}"))
+/// The object at `key` of `parent`; `None` when `parent` is absent or the
+/// field is absent or null. `path` names the field in errors.
+fn field_object<'a>(parent: Option<&'a Object>, key: &str, path: &str) -> Result<Option<&'a Object>, String> {
+    match parent.and_then(|p| p.get(key)) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(o)) => Ok(Some(o)),
+        Some(other) => Err(format!("{path}: expected object, got {}", type_name(other))),
     }
 }
 
-type RawList<'a> = Option<BTreeMap<Cow<'a, str>, Option<RawQty<'a>>>>;
-
-#[derive(Deserialize, Default)]
-struct RawMeta<'a> {
-    #[serde(borrow, default)]
-    name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    annotations: Option<BTreeMap<Cow<'a, str>, Option<Cow<'a, str>>>>,
+/// The string at `key` of `parent`; `""` when absent or null.
+fn field_str<'a>(parent: Option<&'a Object>, key: &str, path: &str) -> Result<&'a str, String> {
+    match parent.and_then(|p| p.get(key)) {
+        None | Some(Value::Null) => Ok(""),
+        Some(Value::String(s)) => Ok(s),
+        Some(other) => Err(format!("{path}: expected string, got {}", type_name(other))),
+    }
 }
 
-#[derive(Deserialize, Default)]
-struct RawGuarantee<'a> {
-    #[serde(borrow, default)]
-    resource: RawList<'a>,
+fn answer_quantity(v: &Value, path: &str) -> Result<Quantity, String> {
+    let text: Cow<str> = match v {
+        Value::String(s) => Cow::Borrowed(s.trim()),
+        Value::Number(n) => Cow::Owned(n.to_string()),
+        other => {
+            return Err(format!(
+                "{path}: expected quantity (string or number), got {}",
+                type_name(other)
+            ))
+        }
+    };
+    Quantity::parse(&text).map_err(|e| format!("{path}: invalid quantity {text:?}: {e}"))
 }
 
-#[derive(Deserialize, Default)]
-struct RawQueueSpec<'a> {
-    #[serde(borrow, default)]
-    parent: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    capability: RawList<'a>,
-    #[serde(borrow, default)]
-    deserved: RawList<'a>,
-    #[serde(borrow, default)]
-    guarantee: Option<RawGuarantee<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawAllocated<'a> {
-    #[serde(borrow, default)]
-    pods: Option<RawQty<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawQueueStatus<'a> {
-    #[serde(borrow, default)]
-    state: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    allocated: Option<RawAllocated<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RawQueue<'a> {
-    #[serde(borrow, default)]
-    metadata: Option<RawMeta<'a>>,
-    #[serde(borrow, default)]
-    spec: Option<RawQueueSpec<'a>>,
-    #[serde(borrow, default)]
-    status: Option<RawQueueStatus<'a>>,
-}
-
-fn raw_list(list: &RawList, path: &str) -> Result<ResourceList, String> {
+/// A resource list field of `parent`; null entries are skipped.
+fn answer_list(parent: Option<&Object>, key: &str, path: &str) -> Result<ResourceList, String> {
     let mut out = ResourceList::new();
-    for (k, v) in list.iter().flatten() {
-        if let Some(v) = v {
-            out.insert(k.to_string(), v.parse(&format!("{path}.{k}"))?);
+    let Some(list) = field_object(parent, key, path)? else {
+        return Ok(out);
+    };
+    for (k, v) in list {
+        if !v.is_null() {
+            out.insert(k.clone(), answer_quantity(v, &format!("{path}.{k}"))?);
         }
     }
     Ok(out)
 }
 
-impl RawQueue<'_> {
-    fn into_view(self) -> Result<QueueView, String> {
-        let meta = self.metadata.unwrap_or_default();
-        let spec = self.spec.unwrap_or_default();
-        let status = self.status.unwrap_or_default();
-        let name = meta.name.as_deref().unwrap_or("").to_string();
-        let ann = |key: &str| -> String {
-            meta.annotations
-                .as_ref()
-                .and_then(|a| a.get(key))
-                .and_then(|v| v.as_deref())
-                .unwrap_or("")
-                .to_string()
-        };
-        let at = |p: &str| format!("queue {name}: {p}");
-        let guarantee = spec.guarantee.unwrap_or_default();
-        Ok(QueueView {
-            weight: None,
-            capability: raw_list(&spec.capability, &at("spec.capability"))?,
-            deserved: raw_list(&spec.deserved, &at("spec.deserved"))?,
-            guarantee: raw_list(&guarantee.resource, &at("spec.guarantee.resource"))?,
-            parent: spec.parent.as_deref().unwrap_or("").to_string(),
-            reclaimable: None,
-            hierarchy: ann(HIERARCHY),
-            hierarchy_weights: ann(HIERARCHY_WEIGHTS),
-            closed_by_parent: ann(CLOSED_BY_PARENT) == "true",
-            state: status.state.as_deref().unwrap_or("").to_string(),
-            allocated_pods: match status.allocated.and_then(|a| a.pods) {
-                Some(p) => Some(p.parse(&at("status.allocated.pods"))?),
-                None => None,
-            },
-            name,
-        })
+/// The `items` of a list answer (absent or null: none).
+fn answer_items(v: &Value) -> Result<&[Value], String> {
+    match as_object(v, "list")?.get("items") {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(items)) => Ok(items),
+        Some(other) => Err(format!("items: expected array, got {}", type_name(other))),
     }
-}
-
-#[derive(Deserialize)]
-struct RawQueueList<'a> {
-    #[serde(borrow, default)]
-    items: Option<Vec<RawQueue<'a>>>,
 }
 
 /// Decodes a `QueueList` answer into views (items in answer order).
 pub fn decode_queue_list(bytes: &[u8]) -> Result<Vec<QueueView>, String> {
-    let list: RawQueueList = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    list.items
-        .unwrap_or_default()
-        .into_iter()
-        .map(RawQueue::into_view)
-        .collect()
-}
-
-#[derive(Deserialize)]
-struct RawPgSpec<'a> {
-    #[serde(borrow, default)]
-    queue: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct RawPg<'a> {
-    #[serde(borrow, default)]
-    spec: Option<RawPgSpec<'a>>,
-}
-
-#[derive(Deserialize)]
-struct RawPgList<'a> {
-    #[serde(borrow, default)]
-    items: Option<Vec<RawPg<'a>>>,
+    let list: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    answer_items(&list)?.iter().map(QueueView::from_answer).collect()
 }
 
 /// Fields a PodGroup list asks for (T3 reads only the queue name).
 pub const PODGROUP_LIST_FIELDS: &[&str] = &["spec.queue"];
 
 /// Counts the PodGroups of a `PodGroupList` answer whose `spec.queue` is
-/// `queue`. Reads only `spec.queue`; no `serde_json::Value` is built.
+/// `queue`. Reads only `spec.queue`.
 pub fn count_podgroups_in_queue(bytes: &[u8], queue: &str) -> Result<usize, String> {
-    let list: RawPgList = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    Ok(list
-        .items
-        .unwrap_or_default()
-        .iter()
-        .filter(|pg| pg.spec.as_ref().and_then(|s| s.queue.as_deref()) == Some(queue))
-        .count())
+    let list: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let mut count = 0;
+    for item in answer_items(&list)? {
+        let spec = field_object(Some(as_object(item, "podgroup")?), "spec", "spec")?;
+        let named = spec.is_some_and(|s| s.get("queue").is_some_and(|q| !q.is_null()));
+        if named && field_str(spec, "queue", "spec.queue")? == queue {
+            count += 1;
+        }
+    }
+    Ok(count)
 }
 
 /// The fields of a PodGroup (P1) or vcjob (J1) the rules read.
@@ -434,6 +394,48 @@ mod tests {
         assert_eq!(
             QueueView::from_slice(br#"{"metadata":{"name":"a"},"spec":{"capability":{"cpu":"x"}}}"#),
             Err("queue a: spec.capability.cpu: invalid quantity \"x\": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'".into())
+        );
+    }
+
+    #[test]
+    fn lookup_answers_read_null_as_absent_and_name_wrong_types() {
+        let answer = br#"{"metadata":{"name":"a","annotations":{"volcano.sh/hierarchy":null}},
+            "spec":{"parent":null,"capability":{"cpu":null,"memory":"1Gi"},"guarantee":null},
+            "status":{"state":"Open","allocated":{"pods":null}}}"#;
+        assert_eq!(
+            QueueView::from_slice(answer),
+            Ok(QueueView {
+                name: "a".into(),
+                capability: ResourceList::from([("memory".to_string(), q("1Gi"))]),
+                state: "Open".into(),
+                ..QueueView::default()
+            })
+        );
+        assert_eq!(
+            QueueView::from_slice(br#"{"metadata":{"annotations":{"volcano.sh/closed-by-parent":true}}}"#),
+            Err("metadata.annotations.volcano.sh/closed-by-parent: expected string, got boolean".into())
+        );
+        assert_eq!(
+            QueueView::from_slice(br#"{"metadata":{"name":"a"},"status":{"allocated":{"pods":[1]}}}"#),
+            Err("queue a: status.allocated.pods: expected quantity (string or number), got array".into())
+        );
+        assert_eq!(
+            QueueView::from_slice(b"[]"),
+            Err("queue: expected object, got array".into())
+        );
+        assert_eq!(
+            decode_queue_list(br#"{"items":{"a":1}}"#),
+            Err("items: expected array, got object".into())
+        );
+        assert_eq!(decode_queue_list(br#"{"items":null}"#), Ok(vec![]));
+        assert_eq!(
+            count_podgroups_in_queue(br#"{"items":[{"spec":{"queue":7}}]}"#, "q"),
+            Err("spec.queue: expected string, got integer".into())
+        );
+        // a PodGroup without spec.queue is in no queue, not in the queue named ""
+        assert_eq!(
+            count_podgroups_in_queue(br#"{"items":[{"spec":{}},{}]}"#, ""),
+            Ok(0)
         );
     }
 
