@@ -7,7 +7,7 @@
 #   bash scripts/build-module.sh && bats examples/e2e.bats
 #
 # Inputs are regenerated (and checked by `cargo test -p policy-pack`) with
-#   cargo run -p policy-pack -- e2e --policy build/transition-guard.opt.wasm --out examples/e2e examples/cases
+#   cargo run -p policy-pack -- e2e --policy build/transition-guard.annotated.wasm --out examples/e2e examples/cases
 
 setup() {
   command -v kwctl >/dev/null || skip "kwctl is not installed"

@@ -42,7 +42,7 @@ fn host_capabilities_are_exactly_the_host_calls_the_module_makes() {
         declared
     );
     // and at run time: every case file through the module
-    let policy = Policy::from_bytes(&build("transition-guard.opt.wasm")).unwrap();
+    let policy = Policy::from_bytes(&build("transition-guard.annotated.wasm")).unwrap();
     let files = collect_case_files(&[repo().join("tests/data"), repo().join("examples/cases")]).unwrap();
     let mut used = BTreeSet::new();
     for f in &files {
@@ -145,7 +145,7 @@ fn example_manifests_are_what_the_documented_scaffold_writes() {
 
 #[test]
 fn e2e_inputs_are_the_bundled_cases_with_their_recorded_host_calls() {
-    let policy = Policy::from_bytes(&build("transition-guard.opt.wasm")).unwrap();
+    let policy = Policy::from_bytes(&build("transition-guard.annotated.wasm")).unwrap();
     let files = collect_case_files(&[repo().join("examples/cases")]).unwrap();
     assert!(files.len() >= 10, "{files:?}");
     let mut with_lookups = 0;
