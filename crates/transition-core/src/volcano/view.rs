@@ -308,8 +308,8 @@ struct RawPgList<'a> {
     items: Option<Vec<RawPg<'a>>>,
 }
 
-/// Fields a PodGroup list asks for (T3).
-pub const PODGROUP_LIST_FIELDS: &[&str] = &["metadata.name", "metadata.namespace", "spec.queue"];
+/// Fields a PodGroup list asks for (T3 reads only the queue name).
+pub const PODGROUP_LIST_FIELDS: &[&str] = &["spec.queue"];
 
 /// Counts the PodGroups of a `PodGroupList` answer whose `spec.queue` is
 /// `queue`. Reads only `spec.queue`; no `serde_json::Value` is built.
