@@ -19,9 +19,14 @@ use transition_core::{AdmissionRequest, Settings, Verdict};
 /// request the policy would refuse to decode is a `decode` verdict, as there).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlaygroundError {
-    /// Text that is neither JSON nor YAML.
-    #[error("{input}: not valid JSON or YAML: {reason}")]
-    Syntax { input: String, reason: String },
+    /// Text that does not parse: `format` is what was expected
+    /// (`JSON`, or `JSON or YAML` for a text box).
+    #[error("{input}: not valid {format}: {reason}")]
+    Syntax {
+        input: String,
+        format: &'static str,
+        reason: String,
+    },
     /// A value of the wrong shape where the playground needs a given one.
     #[error("{path}: expected {expected}, got {found}")]
     Shape {
@@ -87,6 +92,7 @@ pub fn envelope<T: Serialize>(result: Result<T, PlaygroundError>) -> String {
 pub fn parse_input(input: &str) -> Result<Value, PlaygroundError> {
     serde_json::from_str(input).map_err(|e| PlaygroundError::Syntax {
         input: "input".into(),
+        format: "JSON",
         reason: e.to_string(),
     })
 }
@@ -123,6 +129,7 @@ pub fn parse_documents(text: &str, what: &str) -> Result<Vec<Value>, PlaygroundE
                 };
                 return Err(PlaygroundError::Syntax {
                     input: what.to_string(),
+                    format: "JSON or YAML",
                     reason,
                 });
             }
@@ -135,6 +142,7 @@ pub fn parse_documents(text: &str, what: &str) -> Result<Vec<Value>, PlaygroundE
 pub fn to_yaml(value: &Value) -> Result<String, PlaygroundError> {
     serde_yaml::to_string(value).map_err(|e| PlaygroundError::Syntax {
         input: "value".into(),
+        format: "YAML",
         reason: e.to_string(),
     })
 }

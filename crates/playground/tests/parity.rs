@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use common::{cases, full_input, repo};
 use playground::api::{self, Domain, Evaluation};
 use policy_runner::case::{contains, RULE_ANNOTATION};
-use policy_runner::{Case, Policy};
+use policy_runner::{Case, Fixtures, Grants, Policy};
 use serde_json::{json, Value};
 
 /// Round trip through the YAML the page shows in its text boxes and the
@@ -147,16 +147,21 @@ fn every_case_file_gives_its_expected_verdict_through_the_playground_api() {
     assert_eq!(built, cases.len() - 3, "cases evaluated from objects");
 }
 
-fn module_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("TRANSITION_GUARD_WASM") {
-        return PathBuf::from(p);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("target"));
-    target.join("wasm32-wasip1/release/transition_guard.wasm")
+/// The target directory this test binary was built into
+/// (`<target>/debug/deps/<exe>`), so a `CARGO_TARGET_DIR` elsewhere is honoured.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).map(PathBuf::from).unwrap()
 }
 
+fn module_path() -> PathBuf {
+    std::env::var_os("TRANSITION_GUARD_WASM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("wasm32-wasip1/release/transition_guard.wasm"))
+}
+
+/// The module, compiled once, with the grants of `policy-metadata/metadata.yml`
+/// (as policy-server runs it).
 fn policy() -> &'static Policy {
     static POLICY: OnceLock<Policy> = OnceLock::new();
     POLICY.get_or_init(|| {
@@ -167,15 +172,16 @@ fn policy() -> &'static Policy {
              (or point TRANSITION_GUARD_WASM at it)",
             path.display()
         );
-        Policy::load(&path).unwrap_or_else(|e| panic!("{e}"))
+        let grants = Grants::from_metadata_file(&repo().join("policy-metadata/metadata.yml")).unwrap();
+        Policy::load(&path)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .with_grants(grants)
     })
 }
 
 /// The policy's answer in the playground's terms.
 fn policy_shown(case: &Case) -> Result<Value, String> {
-    let (resp, _) = policy()
-        .validate(&case.request, &case.settings, case.fixtures.clone())
-        .map_err(|e| e.to_string())?;
+    let (resp, _) = case.evaluate(policy())?;
     let rule = resp
         .audit_annotations
         .as_ref()
@@ -229,7 +235,7 @@ fn undecodable_requests_get_the_policys_answer() {
     ];
     for request in requests {
         let (resp, _) = policy()
-            .validate(&request, &json!({}), Default::default())
+            .validate(&request, &json!({}), Fixtures::default())
             .unwrap();
         let from_policy = json!({"allowed": resp.accepted, "rule": resp.audit_annotations.as_ref().and_then(|a| a.get(RULE_ANNOTATION)).cloned(), "message": resp.message, "mutated": resp.mutated_object});
         let e = api::evaluate(&json!({"request": request}), Domain::Any).unwrap();
