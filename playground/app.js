@@ -229,17 +229,21 @@ function onPlan() {
 // ------------------------------------------------------------------ scenarios
 
 let scenarios = [];
+let loading = 0; // the latest loadStep call; an older one that finishes later changes nothing
 
 async function loadStep(scenario, index) {
+  const me = ++loading;
   clearOutput();
   delete document.body.dataset.step;
   const file = scenario.steps[index];
   const response = await fetch(`pkg/cases/${file}`);
+  if (me !== loading) return;
   if (!response.ok) {
     showError({ kind: "load", message: `pkg/cases/${file}: HTTP ${response.status} (run scripts/playground.sh)` });
     return;
   }
   const c = await response.json();
+  if (me !== loading) return;
   const req = c.request;
   setMode("objects");
   $("operation").value = req.operation;
@@ -271,6 +275,7 @@ function onScenario() {
   const s = scenarios.find((x) => x.id === $("scenario").value);
   expectation = null;
   if (!s) {
+    loading++;
     text("scenario-about", "Paste objects below: the old and new object of a request, and the objects it may look up.");
     $("steps").replaceChildren();
     return;
@@ -297,6 +302,8 @@ async function main() {
     o.textContent = s.title;
     $("scenario").appendChild(o);
   }
+  // Start on the first scenario; "paste your own objects" is the first option.
+  if (scenarios.length) $("scenario").value = scenarios[0].id;
   onScenario();
   text("status", `rules loaded: playground ${pg.version()} (transition-core in WebAssembly)`);
   document.body.dataset.ready = "true";

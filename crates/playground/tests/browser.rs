@@ -41,11 +41,11 @@ fn tool(env: &str, names: &[&str]) -> Option<PathBuf> {
 /// Skips (or fails under `PLAYGROUND_BROWSER_TEST=require`) when `what` is missing.
 fn need<T>(found: Option<T>, what: &str) -> Option<T> {
     if found.is_none() {
-        let msg = format!("browser test skipped: {what}");
+        let msg = format!("browser test cannot run: {what}");
         if std::env::var("PLAYGROUND_BROWSER_TEST").as_deref() == Ok("require") {
-            panic!("{msg} (PLAYGROUND_BROWSER_TEST=require)");
+            panic!("{msg} (PLAYGROUND_BROWSER_TEST=require: no skipping)");
         }
-        eprintln!("{msg}");
+        eprintln!("{msg}; skipped");
     }
     found
 }
