@@ -74,7 +74,10 @@ pub fn scenarios(root: &Path) -> Result<Vec<Scenario>, String> {
             true,
         ),
     ];
-    let closing = case(&dir, "volcano-queue-lifecycle/06-closed-after-podgroups-gone.json")?;
+    let closing = case(
+        &dir,
+        "volcano-queue-lifecycle/06-closed-after-podgroups-gone.json",
+    )?;
     for &n in PODGROUP_COUNTS {
         let mut objects = closing.fixtures.objects().to_vec();
         objects.extend(podgroups(n));
@@ -88,6 +91,12 @@ pub fn scenarios(root: &Path) -> Result<Vec<Scenario>, String> {
         s.podgroups = n;
         out.push(s);
     }
+    out.push(scenario(
+        "RayService spec update",
+        "KR-META/KR-SPEC (rayservices)",
+        case(&root.join("tests/data"), "kuberay/spec/valid-update.json")?,
+        true,
+    ));
     out.push(scenario(
         "RayService status promotion",
         "RS* (rayservices/status)",
@@ -140,11 +149,18 @@ pub fn podgroups(n: usize) -> Vec<Value> {
 /// replays the answer bytes. With it a timed `validate` still makes its host
 /// calls and copies every answer into guest memory, but the host's filtering
 /// and JSON serialization of the fixture list is paid once, before timing.
-pub fn memoized(fixtures: Fixtures) -> impl Fn(&str, &str, &str, &[u8]) -> Result<Vec<u8>, String> + Send + Sync {
+pub fn memoized(
+    fixtures: Fixtures,
+) -> impl Fn(&str, &str, &str, &[u8]) -> Result<Vec<u8>, String> + Send + Sync {
     type Key = (String, String, String, Vec<u8>);
     let cache: Mutex<HashMap<Key, Result<Vec<u8>, String>>> = Mutex::new(HashMap::new());
     move |binding, namespace, operation, payload| {
-        let key = (binding.to_string(), namespace.to_string(), operation.to_string(), payload.to_vec());
+        let key = (
+            binding.to_string(),
+            namespace.to_string(),
+            operation.to_string(),
+            payload.to_vec(),
+        );
         let mut cache = cache.lock().map_err(|_| "bench cache poisoned".to_string())?;
         cache
             .entry(key)
@@ -289,6 +305,7 @@ mod tests {
                 "Queue status Closing→Closed, 10 PodGroups",
                 "Queue status Closing→Closed, 1,000 PodGroups",
                 "Queue status Closing→Closed, 10,000 PodGroups",
+                "RayService spec update",
                 "RayService status promotion",
                 "Service switch",
             ]
@@ -303,7 +320,7 @@ mod tests {
                     .count()
             })
             .collect();
-        assert_eq!(pgs, [0, 0, 10, 1_000, 10_000, 0, 0]);
+        assert_eq!(pgs, [0, 0, 10, 1_000, 10_000, 0, 0, 0]);
     }
 
     #[test]
@@ -324,7 +341,10 @@ mod tests {
             first,
             answer_host_call(&f, "kubewarden", "kubernetes", "list_resources_all", req)
         );
-        assert_eq!(answer("kubewarden", "kubernetes", "list_resources_all", req), first);
+        assert_eq!(
+            answer("kubewarden", "kubernetes", "list_resources_all", req),
+            first
+        );
         assert_eq!(
             answer("other", "kubernetes", "get_resource", b"{}"),
             Err("unknown binding: other".into())

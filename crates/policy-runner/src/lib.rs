@@ -224,10 +224,12 @@ impl Instance {
     ///
     /// Errors: [`RunnerError::Guest`] when the guest traps or returns an error.
     pub fn call(&self, operation: &'static str, payload: &[u8]) -> Result<Vec<u8>, RunnerError> {
-        self.host.call(operation, payload).map_err(|e| RunnerError::Guest {
-            operation,
-            message: e.to_string(),
-        })
+        self.host
+            .call(operation, payload)
+            .map_err(|e| RunnerError::Guest {
+                operation,
+                message: e.to_string(),
+            })
     }
 }
 

@@ -82,7 +82,12 @@ fn every_case_file_gives_its_expected_verdict() {
     for dir in ["tests/data", "examples/cases"] {
         case_files(&repo.join(dir), &mut files);
     }
-    assert!(files.len() > 100, "too few case files under {}: {}", repo.display(), files.len());
+    assert!(
+        files.len() > 100,
+        "too few case files under {}: {}",
+        repo.display(),
+        files.len()
+    );
     let mut failures = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
