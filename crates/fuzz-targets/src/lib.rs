@@ -403,25 +403,43 @@ enum Seg {
     Index(usize),
 }
 
-fn paths(v: &Value, prefix: &mut Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
-    out.push(prefix.clone());
+/// The path of the `k`-th node of `v` in pre-order (0 is `v` itself), or
+/// `None` when `v` has fewer nodes. Walks without collecting every path.
+fn nth_path(v: &Value, k: &mut usize, prefix: &mut Vec<Seg>) -> bool {
+    if *k == 0 {
+        return true;
+    }
+    *k -= 1;
     match v {
         Value::Object(o) => {
-            for (k, child) in o {
-                prefix.push(Seg::Key(k.clone()));
-                paths(child, prefix, out);
+            for (key, child) in o {
+                prefix.push(Seg::Key(key.clone()));
+                if nth_path(child, k, prefix) {
+                    return true;
+                }
                 prefix.pop();
             }
         }
         Value::Array(a) => {
             for (i, child) in a.iter().enumerate() {
                 prefix.push(Seg::Index(i));
-                paths(child, prefix, out);
+                if nth_path(child, k, prefix) {
+                    return true;
+                }
                 prefix.pop();
             }
         }
         _ => {}
     }
+    false
+}
+
+fn pick(doc: &Value, total: usize, c: &mut Choices) -> Vec<Seg> {
+    // Node 0 is the document itself: never replace it, keep its three parts.
+    let mut k = 1 + c.index(total.saturating_sub(1).max(1));
+    let mut path = Vec::new();
+    nth_path(doc, &mut k, &mut path);
+    path
 }
 
 fn at_mut<'v>(v: &'v mut Value, path: &[Seg]) -> Option<&'v mut Value> {
@@ -441,14 +459,11 @@ fn nodes(v: &Value) -> usize {
 
 /// One mutation of `doc` (`{"request", "settings", "context"}`), chosen by `c`.
 fn mutate(doc: &mut Value, c: &mut Choices) {
-    let mut all = Vec::new();
-    paths(doc, &mut Vec::new(), &mut all);
-    // Never replace the document itself: keep its three parts.
-    all.retain(|p| !p.is_empty());
-    if all.is_empty() {
+    let total = nodes(doc);
+    let path = pick(doc, total, c);
+    if path.is_empty() {
         return;
     }
-    let path = all[c.index(all.len())].clone();
     let op = c.byte() % 12;
     let value = match op {
         0 => {
@@ -498,7 +513,7 @@ fn mutate(doc: &mut Value, c: &mut Choices) {
         9 => json!({}),
         10 => {
             // copy another (small) value here
-            let src = all[c.index(all.len())].clone();
+            let src = pick(doc, total, c);
             let copy = at_mut(doc, &src).map(|v| v.clone()).unwrap_or(Value::Null);
             if nodes(&copy) > 200 {
                 return;
