@@ -309,7 +309,7 @@ struct RawPgList<'a> {
 }
 
 /// Fields a PodGroup list asks for (T3).
-pub const PODGROUP_LIST_FIELDS: &[&str] = &["metadata.name", "metadata.namespace", "spec.queue"];
+pub const PODGROUP_LIST_FIELDS: &[&str] = &["spec.queue"];
 
 /// Counts the PodGroups of a `PodGroupList` answer whose `spec.queue` is
 /// `queue`. Reads only `spec.queue`; no `serde_json::Value` is built.
