@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 rustup show active-toolchain >/dev/null  # installs the pinned toolchain and targets if missing
 cargo build -p transition-guard --target wasm32-wasip1 --release
 cargo build -p policy-runner
-./target/debug/policy-runner test \
-  --policy target/wasm32-wasip1/release/transition_guard.wasm \
+T="${CARGO_TARGET_DIR:-target}"
+"$T/debug/policy-runner" test \
+  --policy "$T/wasm32-wasip1/release/transition_guard.wasm" --metadata policy-metadata/metadata.yml \
   "${@:-examples/cases}"

@@ -7,31 +7,126 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use policy_runner::callback::{session_yaml, CallbackRequest, Exchange, Response};
 use policy_runner::case::collect_case_files;
-use policy_runner::{Case, Fixtures, Policy, SettingsResponse};
+use policy_runner::{Case, Fixtures, Grants, Policy, SettingsResponse};
 use serde_json::{json, Value};
+
+/// The target directory this test binary was built into (`<target>/debug/deps/<exe>`),
+/// so a `CARGO_TARGET_DIR` elsewhere is honoured.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).map(PathBuf::from).unwrap()
+}
 
 fn module_path() -> PathBuf {
     std::env::var_os("TRANSITION_GUARD_WASM")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("target/wasm32-wasip1/release/transition_guard.wasm")
-        })
+        .unwrap_or_else(|| target_dir().join("wasm32-wasip1/release/transition_guard.wasm"))
 }
 
-/// The module, compiled once for the whole test binary.
+fn metadata_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policy-metadata/metadata.yml")
+}
+
+fn load() -> Policy {
+    let path = module_path();
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build -p transition-guard --target wasm32-wasip1 --release`",
+        path.display()
+    );
+    Policy::load(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The module, compiled once for the whole test binary, with exactly the
+/// lookups and host calls `policy-metadata/metadata.yml` grants, as
+/// policy-server would: a rule that needs a kind the metadata forgets fails here.
 fn policy() -> &'static Policy {
     static POLICY: OnceLock<Policy> = OnceLock::new();
-    POLICY.get_or_init(|| {
-        let path = module_path();
-        assert!(
-            path.exists(),
-            "{} is missing: build it with `cargo build -p transition-guard --target wasm32-wasip1 --release`",
-            path.display()
-        );
-        Policy::load(&path).unwrap_or_else(|e| panic!("{e}"))
-    })
+    POLICY.get_or_init(|| load().with_grants(Grants::from_metadata_file(&metadata_path()).unwrap()))
+}
+
+fn case(path: &str) -> Case {
+    Case::read(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
+const T3_CASE: &str = "examples/cases/volcano-queue-lifecycle/05-closed-refused-with-podgroups.json";
+
+#[test]
+fn a_kind_missing_from_the_metadata_fails_like_in_a_cluster() {
+    let mut doc: Value = yaml(&std::fs::read_to_string(metadata_path()).unwrap());
+    doc["contextAwareResources"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|k| k["kind"] != "PodGroup");
+    let forgetful = Grants::from_metadata(&doc, "metadata without PodGroup").unwrap();
+    let c = case(T3_CASE);
+    let (resp, calls) = policy()
+        .validate_with(&c.request, &c.settings, c.fixtures.clone(), &forgetful)
+        .unwrap();
+    assert!(!resp.accepted);
+    let msg = resp.message.unwrap();
+    assert!(
+        msg.contains("Policy has not been granted access to Kubernetes scheduling.volcano.sh/v1beta1/PodGroup resources. The violation has been reported."),
+        "{msg}"
+    );
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.exchange.is_none() || !c.operation.contains("list")),
+        "denied lookups are not recorded"
+    );
+    // With the real metadata the same case gets its rule's own verdict.
+    assert_eq!(c.run(policy()).map(|_| ()), Ok(()));
+}
+
+#[test]
+fn an_unannotated_module_without_metadata_grants_nothing() {
+    let bare = load();
+    let c = case(T3_CASE);
+    let (resp, _) = bare
+        .validate(&c.request, &c.settings, c.fixtures.clone())
+        .unwrap();
+    let msg = resp.message.unwrap();
+    assert!(
+        msg.contains("host capability") && msg.contains("--metadata FILE"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_recorded_session_is_what_kwctl_replays() {
+    let c = case(T3_CASE);
+    let (_, calls) = c.evaluate(policy()).unwrap();
+    let exchanges: Vec<Exchange> = yaml(&session_yaml(&calls));
+    let requests: Vec<CallbackRequest> = exchanges.iter().map(|e| yaml(&e.request)).collect();
+    assert_eq!(
+        requests,
+        vec![CallbackRequest::KubernetesListResourceAll {
+            api_version: "scheduling.volcano.sh/v1beta1".into(),
+            kind: "PodGroup".into(),
+            label_selector: None,
+            field_selector: None,
+            field_masks: Some(["spec.queue".to_string()].into()),
+        }]
+    );
+    assert!(
+        exchanges[0].request.starts_with("!KubernetesListResourceAll\n"),
+        "{}",
+        exchanges[0].request
+    );
+    match &exchanges[0].response {
+        Response::Success { payload } => {
+            let list: Value = serde_json::from_str(payload).unwrap();
+            assert_eq!(list["kind"], "PodGroupList");
+        }
+        other => panic!("unexpected response {other:?}"),
+    }
+}
+
+fn yaml<T: serde::de::DeserializeOwned>(text: &str) -> T {
+    serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
 #[test]
@@ -139,4 +234,31 @@ fn a_request_is_evaluated_with_the_settings_it_comes_with() {
         bad.message.as_deref(),
         Some("cannot decode the admission request: settings: maxQueueDepth: expected integer, got string")
     );
+}
+
+#[test]
+fn a_recorded_session_replays_to_the_same_verdict_and_a_stale_one_fails_closed() {
+    let c = case(T3_CASE);
+    let (recorded, calls) = c.evaluate(policy()).unwrap();
+    let dir = std::env::temp_dir().join(format!("tg-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let session = dir.join("t3.replay.yml");
+    std::fs::write(&session, session_yaml(&calls)).unwrap();
+
+    let backend = std::sync::Arc::new(policy_runner::Backend::replay_file(&session).unwrap());
+    let (replayed, _) = policy()
+        .validate(&c.request, &c.settings, backend.clone())
+        .unwrap();
+    assert_eq!(replayed, recorded);
+    assert_eq!(backend.leftovers(), 0);
+
+    // A session recorded for other field masks is refused the way kwctl refuses it.
+    let stale = session_yaml(&calls).replace("- spec.queue", "- metadata.name");
+    std::fs::write(&session, stale).unwrap();
+    let backend = policy_runner::Backend::replay_file(&session).unwrap();
+    let (resp, _) = policy().validate(&c.request, &c.settings, backend).unwrap();
+    assert!(!resp.accepted);
+    let msg = resp.message.unwrap();
+    assert!(msg.contains("Replay error: unexpected request"), "{msg}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

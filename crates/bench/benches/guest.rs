@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use policy_runner::{validate_payload, Instance, Policy, ValidationResponse};
+use policy_runner::{validate_payload, Grants, Instance, Policy, ValidationResponse};
 use serde_json::{json, Value};
 use transition_bench::{human, interleaved, memoized, scenarios, thousands, Pair, Scenario, Stats};
 
@@ -24,14 +24,18 @@ fn module(var: &str, file: &str, root: &Path) -> PathBuf {
     target.join("wasm32-wasip1/release").join(file)
 }
 
-fn load(path: &Path) -> (Vec<u8>, Policy) {
+/// Loads a module with the grants of `policy-metadata/metadata.yml` (the
+/// raw module carries no metadata; policy-server would grant these).
+fn load(path: &Path, grants: &Grants) -> (Vec<u8>, Policy) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| {
         panic!(
             "{}: {e}; build it first (scripts/bench.sh does: cargo build -p transition-guard -p accept-all --target wasm32-wasip1 --release)",
             path.display()
         )
     });
-    let policy = Policy::from_bytes(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let policy = Policy::from_bytes(&bytes)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .with_grants(grants.clone());
     (bytes, policy)
 }
 
@@ -52,10 +56,10 @@ fn check(who: &str, s: &Scenario, out: &[u8], expect: bool) {
 }
 
 /// Runs `payload` once on a fresh instance and counts its host calls and answer bytes.
-fn count_host_calls(p: &Policy, s: &Scenario, payload: &[u8]) -> (usize, usize) {
+fn count_host_calls(p: &Policy, s: &Scenario, payload: &[u8], grants: &Grants) -> (usize, usize) {
     let counts = Arc::new(Mutex::new((0usize, 0usize)));
     let seen = counts.clone();
-    let answer = memoized(s.fixtures.clone());
+    let answer = memoized(s.fixtures.clone(), grants.clone());
     let i = p
         .instance_with(move |b: &str, n: &str, o: &str, data: &[u8]| {
             let a = answer(b, n, o, data);
@@ -93,8 +97,11 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let tg_path = module("TRANSITION_GUARD_WASM", "transition_guard.wasm", &root);
     let aa_path = module("ACCEPT_ALL_WASM", "accept_all.wasm", &root);
-    let (tg_bytes, tg) = load(&tg_path);
-    let (aa_bytes, aa) = load(&aa_path);
+    let metadata = root.join("policy-metadata/metadata.yml");
+    let grants =
+        Grants::from_metadata_file(&metadata).unwrap_or_else(|e| panic!("{}: {e}", metadata.display()));
+    let (tg_bytes, tg) = load(&tg_path, &grants);
+    let (aa_bytes, aa) = load(&aa_path, &grants);
 
     // Module compile (Cranelift), each module several times, alternating.
     let compile_reps = if quick { 2 } else { 5 };
@@ -136,12 +143,12 @@ fn main() {
     for s in scenarios(&root).unwrap_or_else(|e| panic!("{e}")) {
         let payload = validate_payload(&s.request, &s.settings);
         let tg_i = tg
-            .instance_with(memoized(s.fixtures.clone()))
+            .instance_with(memoized(s.fixtures.clone(), grants.clone()))
             .expect("instantiate");
         let aa_i = aa
-            .instance_with(memoized(s.fixtures.clone()))
+            .instance_with(memoized(s.fixtures.clone(), grants.clone()))
             .expect("instantiate");
-        let (host_calls, answer_bytes) = count_host_calls(&tg, &s, &payload);
+        let (host_calls, answer_bytes) = count_host_calls(&tg, &s, &payload, &grants);
         check("transition-guard", &s, &call(&tg_i, &payload), s.expect_accepted);
         check("accept-all", &s, &call(&aa_i, &payload), true);
         let guest = interleaved(

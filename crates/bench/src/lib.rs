@@ -16,7 +16,8 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use policy_runner::{answer_host_call, Case, Fixtures};
+use policy_runner::callback::{answer, Backend};
+use policy_runner::{Case, Fixtures, Grants};
 use serde_json::{json, Value};
 
 /// One request the bench sends to both modules.
@@ -151,7 +152,9 @@ pub fn podgroups(n: usize) -> Vec<Value> {
 /// and JSON serialization of the fixture list is paid once, before timing.
 pub fn memoized(
     fixtures: Fixtures,
+    grants: Grants,
 ) -> impl Fn(&str, &str, &str, &[u8]) -> Result<Vec<u8>, String> + Send + Sync {
+    let backend = Backend::Fixtures(fixtures);
     type Key = (String, String, String, Vec<u8>);
     let cache: Mutex<HashMap<Key, Result<Vec<u8>, String>>> = Mutex::new(HashMap::new());
     move |binding, namespace, operation, payload| {
@@ -164,7 +167,7 @@ pub fn memoized(
         let mut cache = cache.lock().map_err(|_| "bench cache poisoned".to_string())?;
         cache
             .entry(key)
-            .or_insert_with(|| answer_host_call(&fixtures, binding, namespace, operation, payload))
+            .or_insert_with(|| answer(&backend, &grants, binding, namespace, operation, payload).answer)
             .clone()
     }
 }
@@ -190,7 +193,7 @@ impl Stats {
         let mut v = samples.to_vec();
         v.sort_by(f64::total_cmp);
         let mid = v.len() / 2;
-        let median = if v.len() % 2 == 1 {
+        let median = if !v.len().is_multiple_of(2) {
             v[mid]
         } else {
             (v[mid - 1] + v[mid]) / 2.0
@@ -263,7 +266,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -334,21 +337,27 @@ mod tests {
     #[test]
     fn memoized_answers_repeat_the_first_answer_and_errors() {
         let f = Fixtures::new(podgroups(3));
-        let answer = memoized(f.clone());
+        let memo = memoized(f.clone(), Grants::all());
         let req = br#"{"api_version":"scheduling.volcano.sh/v1beta1","kind":"PodGroup","field_masks":["spec.queue"]}"#;
-        let first = answer("kubewarden", "kubernetes", "list_resources_all", req);
-        assert_eq!(
-            first,
-            answer_host_call(&f, "kubewarden", "kubernetes", "list_resources_all", req)
+        let first = memo("kubewarden", "kubernetes", "list_resources_all", req);
+        let direct = answer(
+            &Backend::Fixtures(f),
+            &Grants::all(),
+            "kubewarden",
+            "kubernetes",
+            "list_resources_all",
+            req,
         );
+        assert_eq!(first, direct.answer);
+        assert!(first.is_ok());
+        assert_eq!(memo("kubewarden", "kubernetes", "list_resources_all", req), first);
         assert_eq!(
-            answer("kubewarden", "kubernetes", "list_resources_all", req),
-            first
-        );
-        assert_eq!(
-            answer("other", "kubernetes", "get_resource", b"{}"),
+            memo("other", "kubernetes", "get_resource", b"{}"),
             Err("unknown binding: other".into())
         );
+        // Without grants the lookup is denied, as the engine denies it.
+        let denied = memoized(Fixtures::new(podgroups(1)), Grants::default());
+        assert!(denied("kubewarden", "kubernetes", "list_resources_all", req).is_err());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::{admission_request, read_document, Fixtures, Policy};
+use crate::{admission_request, read_document, Fixtures, Grants, HostCall, Policy, ValidationResponse};
 
 /// The audit annotation in which transition-guard names the deciding rule.
 pub const RULE_ANNOTATION: &str = "transition-guard-rule";
@@ -25,6 +25,8 @@ pub struct Case {
     pub request: Value,
     pub fixtures: Fixtures,
     pub expect: Expect,
+    /// The case's own `grants` / `hostCapabilities`, if any (checked on read).
+    overrides: Value,
 }
 
 /// What a case expects.
@@ -72,6 +74,13 @@ impl Case {
         let settings = doc.get("settings").cloned().unwrap_or(Value::Null);
         let fixtures = Fixtures::from_context(doc.get("context").unwrap_or(&Value::Null))
             .map_err(|e| format!("{file}: {e}"))?;
+        let overrides = serde_json::json!({
+            "grants": doc.get("grants").cloned().unwrap_or(Value::Null),
+            "hostCapabilities": doc.get("hostCapabilities").cloned().unwrap_or(Value::Null),
+        });
+        Grants::default()
+            .with_case_overrides(&overrides, &file)
+            .map_err(|e| e.to_string())?;
         let e = doc
             .get("expect")
             .ok_or_else(|| format!("{file}: missing `expect`"))?;
@@ -92,21 +101,45 @@ impl Case {
             request,
             fixtures,
             expect,
+            overrides,
         })
     }
 
-    /// Evaluates the case with `policy`: settings first (as policy-server does
-    /// at load time), then the request.
-    pub fn run(&self, policy: &Policy) -> CaseOutcome {
+    /// The grants this case runs with: the policy's, overridden by the case's own.
+    pub fn grants(&self, policy: &Policy) -> Result<Grants, String> {
+        policy
+            .grants()
+            .with_case_overrides(&self.overrides, &self.path.display().to_string())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Validates the settings (as policy-server does at load time), then
+    /// evaluates the request. Returns the response and the host calls made.
+    pub fn evaluate(&self, policy: &Policy) -> Result<(ValidationResponse, Vec<HostCall>), String> {
         let s = policy
             .validate_settings(&self.settings)
             .map_err(|e| e.to_string())?;
         if !s.valid {
             return Err(format!("settings rejected: {}", s.message.unwrap_or_default()));
         }
-        let (resp, _) = policy
-            .validate(&self.request, &self.settings, self.fixtures.clone())
-            .map_err(|e| e.to_string())?;
+        policy
+            .validate_with(
+                &self.request,
+                &self.settings,
+                self.fixtures.clone(),
+                &self.grants(policy)?,
+            )
+            .map_err(|e| e.to_string())
+    }
+
+    /// Evaluates the case with `policy` and checks the answer.
+    pub fn run(&self, policy: &Policy) -> CaseOutcome {
+        let (resp, _) = self.evaluate(policy)?;
+        self.check(&resp)
+    }
+
+    /// Checks a response against the case's expectation.
+    pub fn check(&self, resp: &ValidationResponse) -> CaseOutcome {
         let msg = resp.message.clone().unwrap_or_default();
         if resp.accepted != self.expect.allowed {
             return Err(if resp.accepted {
@@ -138,7 +171,7 @@ impl Case {
                 None => return Err("expected a mutated object, got none".into()),
             }
         }
-        Ok(summary(&resp))
+        Ok(summary(resp))
     }
 }
 

@@ -6,7 +6,8 @@
 
 use std::collections::BTreeSet;
 
-use serde::Deserialize;
+use crate::callback::CallbackRequest;
+
 use serde_json::{json, Map, Value};
 
 /// Kinds that are cluster-scoped even when no fixture of them exists.
@@ -21,37 +22,6 @@ const CLUSTER_SCOPED: &[&str] = &[
     "StorageClass",
     "PriorityClass",
 ];
-
-#[derive(Debug, Deserialize)]
-struct GetResource {
-    api_version: String,
-    kind: String,
-    name: String,
-    namespace: Option<String>,
-    #[serde(default)]
-    field_masks: Option<BTreeSet<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ListAll {
-    api_version: String,
-    kind: String,
-    label_selector: Option<String>,
-    field_selector: Option<String>,
-    #[serde(default)]
-    field_masks: Option<BTreeSet<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ListByNamespace {
-    api_version: String,
-    kind: String,
-    namespace: String,
-    label_selector: Option<String>,
-    field_selector: Option<String>,
-    #[serde(default)]
-    field_masks: Option<BTreeSet<String>>,
-}
 
 /// The whole cluster a case may see: anything not listed does not exist.
 #[derive(Debug, Clone, Default)]
@@ -106,54 +76,68 @@ impl Fixtures {
             })
     }
 
-    /// Answers one `kubernetes` host call. `Err` is the host error text.
-    pub fn answer(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>, String> {
-        match operation {
-            "get_resource" => {
-                let req: GetResource = parse(operation, payload)?;
+    /// Answers one lookup the way policy-evaluator's callback handler does.
+    /// `Err` is the handler's error text (the waPC layer prefixes it with
+    /// `Callback evaluation failure: `).
+    pub fn handle(&self, req: &CallbackRequest) -> Result<Vec<u8>, String> {
+        match req {
+            CallbackRequest::KubernetesGetResource {
+                api_version,
+                kind,
+                name,
+                namespace,
+                field_masks,
+                ..
+            } => {
                 let found = self.objects.iter().find(|o| {
-                    str_at(o, "/apiVersion") == Some(&req.api_version)
-                        && str_at(o, "/kind") == Some(&req.kind)
-                        && str_at(o, "/metadata/name") == Some(&req.name)
-                        && str_at(o, "/metadata/namespace") == req.namespace.as_deref()
+                    str_at(o, "/apiVersion") == Some(api_version)
+                        && str_at(o, "/kind") == Some(kind)
+                        && str_at(o, "/metadata/name") == Some(name)
+                        && str_at(o, "/metadata/namespace") == namespace.as_deref()
                 });
                 match found {
-                    Some(o) => Ok(to_bytes(&masked(o, req.field_masks.as_ref()))),
-                    None => Err(callback_failure(&format!(
-                        "Cannot find {}/{} named '{}' inside of namespace '{:?}'",
-                        req.api_version, req.kind, req.name, req.namespace
-                    ))),
+                    Some(o) => Ok(to_bytes(&masked(o, field_masks.as_ref()))),
+                    None => Err(format!(
+                        "Cannot find {api_version}/{kind} named '{name}' inside of namespace '{namespace:?}'"
+                    )),
                 }
             }
-            "list_resources_all" => {
-                let req: ListAll = parse(operation, payload)?;
-                self.list(
-                    &req.api_version,
-                    &req.kind,
-                    None,
-                    req.label_selector.as_deref(),
-                    req.field_selector.as_deref(),
-                    req.field_masks.as_ref(),
-                )
-            }
-            "list_resources_by_namespace" => {
-                let req: ListByNamespace = parse(operation, payload)?;
-                if self.is_cluster_scoped(&req.api_version, &req.kind) {
-                    return Err(callback_failure(&format!(
-                        "resource {}/{} is cluster wide. Cannot search for it inside of a namespace",
-                        req.api_version, req.kind
-                    )));
+            CallbackRequest::KubernetesListResourceAll {
+                api_version,
+                kind,
+                label_selector,
+                field_selector,
+                field_masks,
+            } => self.list(
+                api_version,
+                kind,
+                None,
+                label_selector.as_deref(),
+                field_selector.as_deref(),
+                field_masks.as_ref(),
+            ),
+            CallbackRequest::KubernetesListResourceNamespace {
+                api_version,
+                kind,
+                namespace,
+                label_selector,
+                field_selector,
+                field_masks,
+            } => {
+                if self.is_cluster_scoped(api_version, kind) {
+                    return Err(format!(
+                        "resource {api_version}/{kind} is cluster wide. Cannot search for it inside of a namespace"
+                    ));
                 }
                 self.list(
-                    &req.api_version,
-                    &req.kind,
-                    Some(&req.namespace),
-                    req.label_selector.as_deref(),
-                    req.field_selector.as_deref(),
-                    req.field_masks.as_ref(),
+                    api_version,
+                    kind,
+                    Some(namespace),
+                    label_selector.as_deref(),
+                    field_selector.as_deref(),
+                    field_masks.as_ref(),
                 )
             }
-            other => Err(format!("unknown operation: {other}")),
         }
     }
 
@@ -166,14 +150,8 @@ impl Fixtures {
         field_selector: Option<&str>,
         masks: Option<&BTreeSet<String>>,
     ) -> Result<Vec<u8>, String> {
-        let labels = label_selector
-            .map(parse_selector)
-            .transpose()
-            .map_err(|e| callback_failure(&e))?;
-        let fields = field_selector
-            .map(parse_selector)
-            .transpose()
-            .map_err(|e| callback_failure(&e))?;
+        let labels = label_selector.map(parse_selector).transpose()?;
+        let fields = field_selector.map(parse_selector).transpose()?;
         let items: Vec<Value> = self
             .objects
             .iter()
@@ -202,18 +180,8 @@ impl Fixtures {
     }
 }
 
-fn parse<'a, T: Deserialize<'a>>(operation: &str, payload: &'a [u8]) -> Result<T, String> {
-    serde_json::from_slice(payload)
-        .map_err(|e| callback_failure(&format!("cannot decode {operation} request: {e}")))
-}
-
 fn to_bytes(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_default()
-}
-
-/// How policy-evaluator wraps an error of its callback handler.
-fn callback_failure(msg: &str) -> String {
-    format!("Callback evaluation failure: {msg}")
 }
 
 /// One requirement of an equality-based selector: `k=v`, `k==v`, `k!=v`, `k`, `!k`.
@@ -307,22 +275,26 @@ mod tests {
         serde_json::from_slice(&bytes).unwrap()
     }
 
+    fn req(op: &str, payload: &str) -> CallbackRequest {
+        CallbackRequest::parse(op, payload.as_bytes()).unwrap()
+    }
+
     #[test]
     fn get_finds_and_not_found_reads_like_the_host() {
         let f = fixtures();
         let got = f
-            .answer(
+            .handle(&req(
                 "get_resource",
-                br#"{"api_version":"scheduling.volcano.sh/v1beta1","kind":"Queue","name":"root","namespace":null,"disable_cache":false}"#,
-            )
+                r#"{"api_version":"scheduling.volcano.sh/v1beta1","kind":"Queue","name":"root","namespace":null,"disable_cache":false}"#,
+            ))
             .unwrap();
         assert_eq!(list(got)["spec"]["weight"], 1);
         assert_eq!(
-            f.answer(
+            f.handle(&req(
                 "get_resource",
-                br#"{"api_version":"scheduling.volcano.sh/v1beta1","kind":"Queue","name":"q","namespace":null,"disable_cache":false}"#
-            ),
-            Err("Callback evaluation failure: Cannot find scheduling.volcano.sh/v1beta1/Queue named 'q' inside of namespace 'None'".into())
+                r#"{"api_version":"scheduling.volcano.sh/v1beta1","kind":"Queue","name":"q","namespace":null,"disable_cache":false}"#
+            )),
+            Err("Cannot find scheduling.volcano.sh/v1beta1/Queue named 'q' inside of namespace 'None'".into())
         );
     }
 
@@ -330,10 +302,10 @@ mod tests {
     fn lists_filter_by_namespace_labels_and_apply_masks() {
         let f = fixtures();
         let all = list(
-            f.answer(
+            f.handle(&req(
                 "list_resources_all",
-                br#"{"api_version":"scheduling.volcano.sh/v1beta1","kind":"PodGroup","field_masks":["spec.queue"]}"#,
-            )
+                r#"{"api_version":"scheduling.volcano.sh/v1beta1","kind":"PodGroup","field_masks":["spec.queue"]}"#,
+            ))
             .unwrap(),
         );
         assert_eq!(
@@ -342,30 +314,24 @@ mod tests {
                    "items": [{"spec": {"queue": "q"}}, {"spec": {"queue": "q"}}]})
         );
         let ns = list(
-            f.answer(
+            f.handle(&req(
                 "list_resources_by_namespace",
-                br#"{"api_version":"scheduling.volcano.sh/v1beta1","kind":"PodGroup","namespace":"a","label_selector":"app=x"}"#,
-            )
+                r#"{"api_version":"scheduling.volcano.sh/v1beta1","kind":"PodGroup","namespace":"a","label_selector":"app=x"}"#,
+            ))
             .unwrap(),
         );
         assert_eq!(ns["items"].as_array().unwrap().len(), 1);
         assert_eq!(
-            f.answer(
+            f.handle(&req(
                 "list_resources_by_namespace",
-                br#"{"api_version":"scheduling.volcano.sh/v1beta1","kind":"Queue","namespace":"a"}"#
-            ),
-            Err("Callback evaluation failure: resource scheduling.volcano.sh/v1beta1/Queue is cluster wide. Cannot search for it inside of a namespace".into())
+                r#"{"api_version":"scheduling.volcano.sh/v1beta1","kind":"Queue","namespace":"a"}"#
+            )),
+            Err("resource scheduling.volcano.sh/v1beta1/Queue is cluster wide. Cannot search for it inside of a namespace".into())
         );
     }
 
     #[test]
-    fn bad_requests_are_errors_not_panics() {
-        let f = fixtures();
-        assert_eq!(f.answer("can_i", b"{}"), Err("unknown operation: can_i".into()));
-        assert!(f
-            .answer("get_resource", b"not json")
-            .unwrap_err()
-            .contains("cannot decode get_resource request"));
+    fn bad_context_is_an_error_not_a_panic() {
         assert_eq!(
             Fixtures::from_context(&json!({"resources": [{"kind": "Queue"}]})).unwrap_err(),
             "context.resources[0]: missing string field apiVersion"

@@ -10,8 +10,10 @@
 //! instantiates it afresh ([`Policy::validate`]), as policy-server does per
 //! request in its default mode.
 
+pub mod callback;
 pub mod case;
 pub mod fixtures;
+pub mod grants;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -21,8 +23,12 @@ use serde_json::{json, Value};
 use wapc::WapcHost;
 use wasmtime_provider::{WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
 
+pub use callback::{Backend, HostCall};
 pub use case::{Case, CaseOutcome};
 pub use fixtures::Fixtures;
+pub use grants::Grants;
+
+type CallLog = Arc<Mutex<Vec<HostCall>>>;
 
 /// What can go wrong outside the policy's own verdict.
 #[derive(Debug, thiserror::Error)]
@@ -67,19 +73,10 @@ pub struct SettingsResponse {
     pub message: Option<String>,
 }
 
-/// One host call the guest made, with the answer it got.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HostCall {
-    pub binding: String,
-    pub namespace: String,
-    pub operation: String,
-    pub payload: Vec<u8>,
-    pub answer: Result<Vec<u8>, String>,
-}
-
 /// A compiled policy module, ready to be instantiated per evaluation.
 pub struct Policy {
     pre: WasmtimeEngineProviderPre,
+    grants: Grants,
 }
 
 impl Policy {
@@ -93,16 +90,31 @@ impl Policy {
         Self::from_bytes(&bytes)
     }
 
-    /// Compiles `bytes` (a wasm module).
+    /// Compiles `bytes` (a wasm module). Lookups are granted as the module's
+    /// embedded metadata (`kwctl annotate`) says, or not at all without it.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, RunnerError> {
+        let grants = Grants::from_module(bytes)
+            .map_err(|e| RunnerError::Load(e.to_string()))?
+            .unwrap_or_default();
         let pre = WasmtimeEngineProviderBuilder::new()
             .module_bytes(bytes)
             .build_pre()
             .map_err(|e| RunnerError::Load(e.to_string()))?;
-        Ok(Policy { pre })
+        Ok(Policy { pre, grants })
     }
 
-    fn instantiate(&self, fixtures: Fixtures) -> Result<(WapcHost, Arc<Mutex<Vec<HostCall>>>), RunnerError> {
+    /// Replaces the grants every evaluation runs with.
+    pub fn with_grants(mut self, grants: Grants) -> Self {
+        self.grants = grants;
+        self
+    }
+
+    /// The grants evaluations run with unless a case overrides them.
+    pub fn grants(&self) -> &Grants {
+        &self.grants
+    }
+
+    fn instantiate(&self, backend: Arc<Backend>, grants: Grants) -> Result<(WapcHost, CallLog), RunnerError> {
         let engine = self
             .pre
             .rehydrate(None)
@@ -115,15 +127,10 @@ impl Policy {
                              operation: &str,
                              payload: &[u8]|
               -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
-            let answer = answer_host_call(&fixtures, binding, namespace, operation, payload);
+            let call = callback::answer(&backend, &grants, binding, namespace, operation, payload);
+            let answer = call.answer.clone();
             if let Ok(mut log) = record.lock() {
-                log.push(HostCall {
-                    binding: binding.to_string(),
-                    namespace: namespace.to_string(),
-                    operation: operation.to_string(),
-                    payload: payload.to_vec(),
-                    answer: answer.clone(),
-                });
+                log.push(call);
             }
             answer.map_err(|e| e.into())
         };
@@ -163,7 +170,7 @@ impl Policy {
     /// Calls the guest operation `operation` with raw `payload` bytes and no
     /// fixtures; for probing how a policy handles malformed input.
     pub fn call_raw(&self, operation: &'static str, payload: &[u8]) -> Result<Vec<u8>, RunnerError> {
-        let (host, _) = self.instantiate(Fixtures::default())?;
+        let (host, _) = self.instantiate(Fixtures::default().into(), self.grants.clone())?;
         host.call(operation, payload).map_err(|e| RunnerError::Guest {
             operation,
             message: e.to_string(),
@@ -172,7 +179,7 @@ impl Policy {
 
     /// Calls `validate_settings` with `settings` (an object, or null for none).
     pub fn validate_settings(&self, settings: &Value) -> Result<SettingsResponse, RunnerError> {
-        let (host, _) = self.instantiate(Fixtures::default())?;
+        let (host, _) = self.instantiate(Fixtures::default().into(), self.grants.clone())?;
         let payload = settings_payload(settings);
         let out = host
             .call("validate_settings", &payload)
@@ -187,15 +194,26 @@ impl Policy {
     }
 
     /// Calls `validate` with `{"request": request, "settings": settings}` and
-    /// answers lookups from `fixtures`. Returns the response and the host
-    /// calls the guest made, in order.
+    /// answers lookups from `fixtures` within the policy's grants. Returns
+    /// the response and the host calls the guest made, in order.
     pub fn validate(
         &self,
         request: &Value,
         settings: &Value,
-        fixtures: Fixtures,
+        fixtures: impl Into<Arc<Backend>>,
     ) -> Result<(ValidationResponse, Vec<HostCall>), RunnerError> {
-        let (host, calls) = self.instantiate(fixtures)?;
+        self.validate_with(request, settings, fixtures, &self.grants)
+    }
+
+    /// [`Policy::validate`] with explicit grants.
+    pub fn validate_with(
+        &self,
+        request: &Value,
+        settings: &Value,
+        fixtures: impl Into<Arc<Backend>>,
+        grants: &Grants,
+    ) -> Result<(ValidationResponse, Vec<HostCall>), RunnerError> {
+        let (host, calls) = self.instantiate(fixtures.into(), grants.clone())?;
         let payload = serde_json::to_vec(&json!({"request": request, "settings": settings_value(settings)}))
             .map_err(|e| RunnerError::Answer {
                 operation: "validate",
@@ -251,27 +269,6 @@ fn settings_payload(settings: &Value) -> Vec<u8> {
     serde_json::to_vec(&settings_value(settings)).unwrap_or_default()
 }
 
-/// Answers one host call; `Err` is the text the guest receives as a host error.
-/// Unknown bindings, namespaces and operations are errors, never panics.
-pub fn answer_host_call(
-    fixtures: &Fixtures,
-    binding: &str,
-    namespace: &str,
-    operation: &str,
-    payload: &[u8],
-) -> Result<Vec<u8>, String> {
-    if binding != "kubewarden" {
-        return Err(format!("unknown binding: {binding}"));
-    }
-    match namespace {
-        "kubernetes" => fixtures.answer(operation, payload),
-        // The SDK's logging drain; policy-server forwards it to its own log.
-        "tracing" if operation == "log" => Ok(Vec::new()),
-        "tracing" => Err(format!("unknown operation: {operation}")),
-        other => Err(format!("unknown namespace: {other}")),
-    }
-}
-
 /// Reads a JSON or YAML file.
 pub fn read_document(path: &Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -296,23 +293,6 @@ pub fn admission_request(doc: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unknown_host_calls_are_errors() {
-        let f = Fixtures::default();
-        assert_eq!(
-            answer_host_call(&f, "other", "kubernetes", "get_resource", b"{}"),
-            Err("unknown binding: other".into())
-        );
-        assert_eq!(
-            answer_host_call(&f, "kubewarden", "oci", "verify", b"{}"),
-            Err("unknown namespace: oci".into())
-        );
-        assert_eq!(
-            answer_host_call(&f, "kubewarden", "tracing", "log", b"{}"),
-            Ok(Vec::new())
-        );
-    }
 
     #[test]
     fn review_or_request() {

@@ -89,6 +89,111 @@ pub enum Precondition {
     DeadlinePassed { deadline_unix_secs: i64 },
 }
 
+impl Precondition {
+    /// Whether the precondition holds on `obs` (fresh reads) at `now`.
+    ///
+    /// Errors: a sentence saying what does not hold, for the step's log line
+    /// and Event. `SelectorIs` names a Service by name; a name that is
+    /// neither the head nor the serve Service of the RayService is absent.
+    pub fn check(&self, obs: &Observed, now_unix_secs: i64) -> Result<(), String> {
+        let rs = &obs.rayservice;
+        let selects = |service: &str| -> &str {
+            if service == rs.head_service_name() {
+                obs.head_selects()
+            } else if service == rs.serve_service_name() {
+                obs.serve_selects()
+            } else {
+                ""
+            }
+        };
+        match self {
+            Precondition::RayServiceSteady if steady(rs) => Ok(()),
+            Precondition::RayServiceSteady => Err(GuardFailure::NotSteady(rs.name.clone()).to_string()),
+            Precondition::StatusIs { active, pending } => {
+                if rs.active() == active && rs.pending() == pending {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "status of RayService {} names ({}, {}), expected ({}, {})",
+                        rs.name,
+                        show(rs.active()),
+                        show(rs.pending()),
+                        show(active),
+                        show(pending)
+                    ))
+                }
+            }
+            Precondition::ClusterHealthy { cluster } => {
+                cluster_health(obs, cluster).map_err(|e| e.to_string())
+            }
+            Precondition::ClusterAlive { cluster } => match obs.cluster(cluster) {
+                None => Err(GuardFailure::ClusterMissing(cluster.clone()).to_string()),
+                Some(c) if c.deleting => Err(GuardFailure::ClusterDeleting(cluster.clone()).to_string()),
+                Some(_) => Ok(()),
+            },
+            Precondition::AppsRunning { cluster } => {
+                let st = if rs.pending() == cluster {
+                    &rs.status.pending
+                } else if rs.active() == cluster {
+                    &rs.status.active
+                } else {
+                    return Err(GuardFailure::NoApps(cluster.clone()).to_string());
+                };
+                if st.applications.is_empty() {
+                    return Err(GuardFailure::NoApps(cluster.clone()).to_string());
+                }
+                match st.applications.iter().find(|(_, s)| s.as_str() != "RUNNING") {
+                    None => Ok(()),
+                    Some((app, status)) => Err(GuardFailure::AppNotRunning {
+                        cluster: cluster.clone(),
+                        app: app.clone(),
+                        status: status.clone(),
+                    }
+                    .to_string()),
+                }
+            }
+            Precondition::SelectorIs { service, cluster } => {
+                let got = selects(service);
+                if got == cluster {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "Service {service} selects {}, expected {}",
+                        show(got),
+                        show(cluster)
+                    ))
+                }
+            }
+            Precondition::NoServiceSelects { cluster } => {
+                if obs.head_selects() == cluster || obs.serve_selects() == cluster {
+                    Err(format!(
+                        "a Service of RayService {} still selects RayCluster {cluster}",
+                        rs.name
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            Precondition::NotReferenced { cluster } => {
+                if rs.active() == cluster || rs.pending() == cluster {
+                    Err(format!("RayCluster {cluster} is active or pending"))
+                } else {
+                    Ok(())
+                }
+            }
+            Precondition::DeadlinePassed { deadline_unix_secs } => {
+                if now_unix_secs >= *deadline_unix_secs {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "retirement deadline {deadline_unix_secs} not reached (now {now_unix_secs})"
+                    ))
+                }
+            }
+        }
+    }
+}
+
 /// The compensation of a pre-commit step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Undo {
@@ -947,6 +1052,81 @@ pub fn retirement(obs: &Observed, cluster: &str, now_unix_secs: i64) -> Retireme
         },
         Some(_) => Retirement::Delete,
     }
+}
+
+/// The `status` a [`Action::PromoteStatus`] step writes, from the stored
+/// RayService JSON: `activeServiceStatus ← pendingServiceStatus` (the whole
+/// struct, so the promoted apps travel with it), `pendingServiceStatus ← {}`
+/// and condition `UpgradeInProgress` = `False`/`NoPendingCluster` (RS9),
+/// with `lastTransitionTime = now_rfc3339` when its status changes. Every
+/// other status field is kept.
+///
+/// Guarantees: pure; the result passes RS1–RS4, RS7 and RS9 whenever the
+/// stored status has a pending cluster with all apps `RUNNING` (the guard).
+pub fn promoted_status(rayservice: &Value, now_rfc3339: &str) -> Value {
+    let mut status = match rayservice.get("status") {
+        Some(Value::Object(m)) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    let pending = status
+        .remove("pendingServiceStatus")
+        .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+    status.insert("activeServiceStatus".into(), pending);
+    status.insert(
+        "pendingServiceStatus".into(),
+        Value::Object(serde_json::Map::new()),
+    );
+    let mut conditions = match status.remove("conditions") {
+        Some(Value::Array(c)) => c,
+        _ => Vec::new(),
+    };
+    let idx = conditions
+        .iter()
+        .position(|c| c.get("type").and_then(Value::as_str) == Some("UpgradeInProgress"));
+    let fresh = serde_json::json!({
+        "type": "UpgradeInProgress",
+        "status": "False",
+        "reason": "NoPendingCluster",
+        "message": "",
+        "lastTransitionTime": now_rfc3339,
+    });
+    match idx {
+        None => conditions.push(fresh),
+        Some(i) => {
+            let c = &mut conditions[i];
+            let changed = c.get("status").and_then(Value::as_str) != Some("False");
+            if let Value::Object(m) = c {
+                m.insert("status".into(), "False".into());
+                m.insert("reason".into(), "NoPendingCluster".into());
+                if changed || !m.contains_key("lastTransitionTime") {
+                    m.insert("lastTransitionTime".into(), now_rfc3339.into());
+                }
+            } else {
+                *c = fresh;
+            }
+        }
+    }
+    status.insert("conditions".into(), Value::Array(conditions));
+    Value::Object(status)
+}
+
+/// The Service object a [`Action::SetSelector`] step writes: `service` (the
+/// stored JSON, `resourceVersion` and `clusterIP` kept) with `spec.selector`
+/// replaced by the whole head or serve selector of `cluster`
+/// ([`super::invariants::head_selector`] / `serve_selector`), like
+/// upstream's `reconcileServices`. `head` picks the selector.
+pub fn switched_service(service: &Value, head: bool, cluster: &str) -> Value {
+    let selector = if head {
+        super::invariants::head_selector(cluster)
+    } else {
+        super::invariants::serve_selector(cluster)
+    };
+    let mut out = service.clone();
+    if !out.get("spec").is_some_and(Value::is_object) {
+        out["spec"] = Value::Object(serde_json::Map::new());
+    }
+    out["spec"]["selector"] = serde_json::to_value(selector).unwrap_or(Value::Null);
+    out
 }
 
 /// The selector key the plan's selector steps write.

@@ -308,7 +308,7 @@ struct RawPgList<'a> {
     items: Option<Vec<RawPg<'a>>>,
 }
 
-/// Fields a PodGroup list asks for (T3).
+/// Fields a PodGroup list asks for (T3 reads only the queue name).
 pub const PODGROUP_LIST_FIELDS: &[&str] = &["spec.queue"];
 
 /// Counts the PodGroups of a `PodGroupList` answer whose `spec.queue` is

@@ -502,3 +502,116 @@ fn retirement_decisions() {
         }
     );
 }
+
+#[test]
+fn promoted_status_is_admitted_and_moves_the_whole_pending_struct() {
+    use crate::cluster::ObjectStore;
+    use crate::kuberay::tests::status_req;
+    let old = rayservice(A, P);
+    let mut new = old.clone();
+    new["status"] = promoted_status(&old, "2026-11-25T00:00:00Z");
+    assert_eq!(
+        new["status"]["activeServiceStatus"],
+        old["status"]["pendingServiceStatus"]
+    );
+    assert_eq!(new["status"]["pendingServiceStatus"], json!({}));
+    assert_eq!(
+        new["status"]["conditions"],
+        json!([{"type": "UpgradeInProgress", "status": "False", "reason": "NoPendingCluster",
+            "lastTransitionTime": "2026-11-25T00:00:00Z"}])
+    );
+    assert_eq!(new["status"]["observedGeneration"], json!(2));
+    let mut store = ObjectStore::new(vec![
+        old.clone(),
+        head_svc(P),
+        serve_svc(P),
+        raycluster(A, true, false),
+        raycluster(P, true, false),
+    ]);
+    let verdict = crate::evaluate(&status_req(old, new), &crate::Settings::default(), &mut store);
+    assert_eq!(verdict, crate::Verdict::Accept);
+}
+
+#[test]
+fn promoted_status_adds_the_condition_when_absent() {
+    let mut rs = rayservice(A, P);
+    rs["status"]["conditions"] =
+        json!([{"type": "Ready", "status": "True", "reason": "NonZeroServeEndpoints"}]);
+    let st = promoted_status(&rs, "T");
+    assert_eq!(
+        st["conditions"],
+        json!([{"type": "Ready", "status": "True", "reason": "NonZeroServeEndpoints"},
+            {"type": "UpgradeInProgress", "status": "False", "reason": "NoPendingCluster", "message": "",
+             "lastTransitionTime": "T"}])
+    );
+}
+
+#[test]
+fn switched_service_replaces_the_whole_selector_and_keeps_the_rest() {
+    let h = switched_service(&head_svc(A), true, P);
+    let mut want = head_svc(P);
+    assert_eq!(h, want);
+    let s = switched_service(&serve_svc(A), false, P);
+    want = serve_svc(P);
+    assert_eq!(s, want);
+    assert_eq!(s["spec"]["clusterIP"], "10.96.12.7");
+}
+
+#[test]
+fn preconditions_check_on_fresh_observations() {
+    let o = upgrading(A, A);
+    let plan = plan_switch(&o, NOW).unwrap();
+    // Every precondition of the guard and the head step holds on the observation it was planned from.
+    for p in plan.steps[0]
+        .preconditions
+        .iter()
+        .chain(&plan.steps[1].preconditions)
+    {
+        assert_eq!(p.check(&o, NOW), Ok(()), "{p:?}");
+    }
+    // The commit's selector preconditions do not hold before the Services moved.
+    assert_eq!(
+        plan.steps[3].preconditions[1].check(&o, NOW),
+        Err(format!("Service rs-head-svc selects {A}, expected {P}"))
+    );
+    let unhealthy = obs(
+        rayservice(A, P),
+        Some(A),
+        Some(A),
+        vec![raycluster(A, true, false), raycluster(P, false, false)],
+    );
+    assert_eq!(
+        Precondition::ClusterHealthy { cluster: P.into() }.check(&unhealthy, NOW),
+        Err(format!(
+            "RayCluster {P} has no ready head Pod (HeadPodReady is not True)"
+        ))
+    );
+    assert_eq!(
+        Precondition::StatusIs {
+            active: P.into(),
+            pending: "".into()
+        }
+        .check(&o, NOW),
+        Err(format!(
+            "status of RayService rs names ({A}, {P}), expected ({P}, \"\")"
+        ))
+    );
+    assert_eq!(
+        Precondition::NotReferenced { cluster: A.into() }.check(&o, NOW),
+        Err(format!("RayCluster {A} is active or pending"))
+    );
+    assert_eq!(
+        Precondition::DeadlinePassed {
+            deadline_unix_secs: NOW + 1
+        }
+        .check(&o, NOW),
+        Err(format!("retirement deadline {} not reached (now {NOW})", NOW + 1))
+    );
+    assert_eq!(
+        Precondition::DeadlinePassed {
+            deadline_unix_secs: NOW
+        }
+        .check(&o, NOW),
+        Ok(())
+    );
+}
