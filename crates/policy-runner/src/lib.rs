@@ -139,6 +139,34 @@ impl Policy {
         Ok((host, calls))
     }
 
+    /// Instantiates the module once and keeps it, for callers that make many
+    /// calls on one instance (benchmarks: guest time without instantiation).
+    /// Every host call is answered by `answer(binding, namespace, operation,
+    /// payload)`; `Err` reaches the guest as a host error. Nothing is recorded.
+    ///
+    /// Expected flow: [`Policy::from_bytes`] once, `instance_with` once per
+    /// batch, then [`Instance::call`] per request.
+    pub fn instance_with<F>(&self, answer: F) -> Result<Instance, RunnerError>
+    where
+        F: Fn(&str, &str, &str, &[u8]) -> Result<Vec<u8>, String> + Send + Sync + 'static,
+    {
+        let engine = self
+            .pre
+            .rehydrate(None)
+            .map_err(|e| RunnerError::Load(e.to_string()))?;
+        let callback = move |_id: u64,
+                             binding: &str,
+                             namespace: &str,
+                             operation: &str,
+                             payload: &[u8]|
+              -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+            answer(binding, namespace, operation, payload).map_err(|e| e.into())
+        };
+        let host = WapcHost::new(Box::new(engine), Some(Box::new(callback)))
+            .map_err(|e| RunnerError::Load(e.to_string()))?;
+        Ok(Instance { host })
+    }
+
     /// Calls the guest operation `operation` with raw `payload` bytes and no
     /// fixtures; for probing how a policy handles malformed input.
     pub fn call_raw(&self, operation: &'static str, payload: &[u8]) -> Result<Vec<u8>, RunnerError> {
@@ -202,6 +230,31 @@ impl Policy {
         let calls = calls.lock().map(|c| c.clone()).unwrap_or_default();
         Ok((response, calls))
     }
+}
+
+/// One instantiated module, reused across calls (see [`Policy::instance_with`]).
+pub struct Instance {
+    host: WapcHost,
+}
+
+impl Instance {
+    /// Calls the guest operation `operation` with raw `payload` bytes.
+    ///
+    /// Errors: [`RunnerError::Guest`] when the guest traps or returns an error.
+    pub fn call(&self, operation: &'static str, payload: &[u8]) -> Result<Vec<u8>, RunnerError> {
+        self.host
+            .call(operation, payload)
+            .map_err(|e| RunnerError::Guest {
+                operation,
+                message: e.to_string(),
+            })
+    }
+}
+
+/// The bytes [`Policy::validate`] sends to the guest's `validate`:
+/// `{"request": request, "settings": settings}` (null settings become `{}`).
+pub fn validate_payload(request: &Value, settings: &Value) -> Vec<u8> {
+    serde_json::to_vec(&json!({"request": request, "settings": settings_value(settings)})).unwrap_or_default()
 }
 
 /// policy-server sends `{}` when a policy has no settings.

@@ -197,7 +197,7 @@ impl ValidationPayload {
     /// Errors: malformed JSON, a missing `request`, or invalid settings, each
     /// with a message that names the field.
     pub fn decode(payload: &[u8]) -> Result<Self, DecodeError> {
-        let mut value: Value = serde_json::from_slice(payload).map_err(|e| DecodeError::Syntax {
+        let mut value: Value = decode::from_slice_strict(payload).map_err(|e| DecodeError::Syntax {
             what: "validation payload",
             reason: e.to_string(),
         })?;

@@ -24,6 +24,7 @@ pub mod quantity;
 pub mod settings;
 pub mod verdict;
 pub mod volcano;
+pub mod writers;
 
 pub use admission::{AdmissionRequest, Operation, ValidationPayload};
 pub use cluster::{Cluster, LookupError, ResourceKind};
@@ -39,8 +40,12 @@ pub use verdict::{Rejection, Verdict};
 ///
 /// Guarantees: never panics; a request for a resource this policy does not
 /// guard is rejected with a message naming it (a silent accept would hide a
-/// misconfigured policy).
+/// misconfigured policy). A status write by someone outside the
+/// `statusWriters` setting is refused (SW1) before any other rule runs.
 pub fn evaluate(req: &AdmissionRequest, settings: &Settings, cluster: &mut dyn Cluster) -> Verdict {
+    if let Some(refused) = writers::check(req, settings) {
+        return Verdict::Reject(refused);
+    }
     let res = &req.resource;
     match (res.group.as_str(), res.version.as_str(), res.resource.as_str()) {
         (volcano::SCHEDULING_GROUP, "v1beta1", "queues") => volcano::admit_queue(req, settings, cluster),

@@ -17,6 +17,10 @@ pub struct Settings {
     pub enable_root_queue_protection: bool,
     /// Apply Volcano's queue mutations M1–M3 on CREATE.
     pub mutate_queue_defaults: bool,
+    /// Who may write `queues/status` and `rayservices/status` (SW1): user
+    /// names and group names, matched exactly against `userInfo.username`
+    /// and each of `userInfo.groups`. Empty (the default): no restriction.
+    pub status_writers: Vec<String>,
 }
 
 impl Default for Settings {
@@ -26,6 +30,7 @@ impl Default for Settings {
             enable_queue_allocated_pods_check: false,
             enable_root_queue_protection: true,
             mutate_queue_defaults: false,
+            status_writers: Vec::new(),
         }
     }
 }
@@ -36,6 +41,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "enableQueueAllocatedPodsCheck",
     "enableRootQueueProtection",
     "mutateQueueDefaults",
+    "statusWriters",
 ];
 
 /// Why settings were refused. Every variant names the key.
@@ -48,6 +54,13 @@ pub enum SettingsError {
     #[error("{key}: expected {expected}, got {found}")]
     WrongType {
         key: &'static str,
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("{key}[{index}]: expected {expected}, got {found}")]
+    BadEntry {
+        key: &'static str,
+        index: usize,
         expected: &'static str,
         found: &'static str,
     },
@@ -99,6 +112,7 @@ impl Settings {
                     s.enable_root_queue_protection = boolean("enableRootQueueProtection", v)?
                 }
                 "mutateQueueDefaults" => s.mutate_queue_defaults = boolean("mutateQueueDefaults", v)?,
+                "statusWriters" => s.status_writers = names("statusWriters", v)?,
                 other => {
                     return Err(SettingsError::UnknownKey {
                         key: other.to_string(),
@@ -112,6 +126,28 @@ impl Settings {
 
 fn boolean(key: &'static str, v: &Value) -> Result<bool, SettingsError> {
     v.as_bool().ok_or_else(|| wrong(key, "boolean", v))
+}
+
+/// A list of non-empty strings (user or group names).
+fn names(key: &'static str, v: &Value) -> Result<Vec<String>, SettingsError> {
+    let items = v.as_array().ok_or_else(|| wrong(key, "list of strings", v))?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| match item {
+            Value::String(name) if !name.is_empty() => Ok(name.clone()),
+            other => Err(SettingsError::BadEntry {
+                key,
+                index,
+                expected: "a non-empty user or group name",
+                found: if other.is_string() {
+                    "an empty string"
+                } else {
+                    type_name(other)
+                },
+            }),
+        })
+        .collect()
 }
 
 fn wrong(key: &'static str, expected: &'static str, v: &Value) -> SettingsError {
@@ -139,7 +175,8 @@ mod tests {
             "maxQueueDepth": 3,
             "enableQueueAllocatedPodsCheck": true,
             "enableRootQueueProtection": false,
-            "mutateQueueDefaults": true
+            "mutateQueueDefaults": true,
+            "statusWriters": ["system:serviceaccount:volcano-system:volcano-controllers", "kuberay-operators"]
         }));
         assert_eq!(
             s,
@@ -148,6 +185,10 @@ mod tests {
                 enable_queue_allocated_pods_check: true,
                 enable_root_queue_protection: false,
                 mutate_queue_defaults: true,
+                status_writers: vec![
+                    "system:serviceaccount:volcano-system:volcano-controllers".into(),
+                    "kuberay-operators".into()
+                ],
             })
         );
     }
@@ -190,7 +231,37 @@ mod tests {
         );
         assert_eq!(
             SettingsError::UnknownKey { key: "x".into() }.to_string(),
-            "unknown setting `x`; known settings are maxQueueDepth, enableQueueAllocatedPodsCheck, enableRootQueueProtection, mutateQueueDefaults"
+            "unknown setting `x`; known settings are maxQueueDepth, enableQueueAllocatedPodsCheck, enableRootQueueProtection, mutateQueueDefaults, statusWriters"
+        );
+    }
+
+    #[test]
+    fn status_writers_must_be_a_list_of_names() {
+        assert_eq!(
+            Settings::from_value(&json!({"statusWriters": "volcano"})),
+            Err(SettingsError::WrongType {
+                key: "statusWriters",
+                expected: "list of strings",
+                found: "string"
+            })
+        );
+        assert_eq!(
+            Settings::from_value(&json!({"statusWriters": ["a", 7]})),
+            Err(SettingsError::BadEntry {
+                key: "statusWriters",
+                index: 1,
+                expected: "a non-empty user or group name",
+                found: "integer"
+            })
+        );
+        let empty = Settings::from_value(&json!({"statusWriters": ["a", ""]})).unwrap_err();
+        assert_eq!(
+            empty.to_string(),
+            "statusWriters[1]: expected a non-empty user or group name, got an empty string"
+        );
+        assert_eq!(
+            Settings::from_value(&json!({"statusWriters": []})),
+            Ok(Settings::default())
         );
     }
 }

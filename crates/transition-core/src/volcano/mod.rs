@@ -216,7 +216,13 @@ pub fn admit_job(req: &AdmissionRequest, _settings: &Settings, cluster: &mut dyn
         check_kind(req, "Job")?;
         match req.operation {
             Operation::Create => {}
-            Operation::Update | Operation::Delete => return Ok(Verdict::Accept),
+            Operation::Update => {
+                // Nothing to re-check, but a malformed object is still refused.
+                QueueRefView::from_value(required(&req.object, "request.object")?, "request.object")
+                    .map_err(decode_err)?;
+                return Ok(Verdict::Accept);
+            }
+            Operation::Delete => return Ok(Verdict::Accept),
             ref op => {
                 return Err(Rejection {
                     rule: "op",

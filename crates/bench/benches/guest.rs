@@ -1,0 +1,349 @@
+//! Guest time of transition-guard next to the accept-all baseline (same SDK),
+//! in wasmtime through policy-runner, in one run.
+//!
+//! `cargo bench -p transition-bench --bench guest -- [--out DIR] [--quick]`
+//! Modules: `TRANSITION_GUARD_WASM` and `ACCEPT_ALL_WASM`, or the release
+//! builds under `$CARGO_TARGET_DIR` (default `target/`). `scripts/bench.sh`
+//! builds them and writes BENCHMARKS.md from `DIR/results.md`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use policy_runner::{validate_payload, Grants, Instance, Policy, ValidationResponse};
+use serde_json::{json, Value};
+use transition_bench::{human, interleaved, memoized, scenarios, thousands, Pair, Scenario, Stats};
+
+fn module(var: &str, file: &str, root: &Path) -> PathBuf {
+    if let Some(p) = std::env::var_os(var) {
+        return PathBuf::from(p);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    target.join("wasm32-wasip1/release").join(file)
+}
+
+/// Loads a module with the grants of `policy-metadata/metadata.yml` (the
+/// raw module carries no metadata; policy-server would grant these).
+fn load(path: &Path, grants: &Grants) -> (Vec<u8>, Policy) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; build it first (scripts/bench.sh does: cargo build -p transition-guard -p accept-all --target wasm32-wasip1 --release)",
+            path.display()
+        )
+    });
+    let policy = Policy::from_bytes(&bytes)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .with_grants(grants.clone());
+    (bytes, policy)
+}
+
+fn call(instance: &Instance, payload: &[u8]) -> Vec<u8> {
+    instance
+        .call("validate", payload)
+        .unwrap_or_else(|e| panic!("validate failed: {e}"))
+}
+
+fn check(who: &str, s: &Scenario, out: &[u8], expect: bool) {
+    let r: ValidationResponse = serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("{who} on `{}`: undecodable answer: {e}", s.name));
+    assert_eq!(
+        r.accepted, expect,
+        "{who} on `{}` answered {:?}; the bench times only the expected verdict",
+        s.name, r
+    );
+}
+
+/// Runs `payload` once on a fresh instance and counts its host calls and answer bytes.
+fn count_host_calls(p: &Policy, s: &Scenario, payload: &[u8], grants: &Grants) -> (usize, usize) {
+    let counts = Arc::new(Mutex::new((0usize, 0usize)));
+    let seen = counts.clone();
+    let answer = memoized(s.fixtures.clone(), grants.clone());
+    let i = p
+        .instance_with(move |b: &str, n: &str, o: &str, data: &[u8]| {
+            let a = answer(b, n, o, data);
+            if let Ok(mut c) = seen.lock() {
+                c.0 += 1;
+                c.1 += a.as_ref().map_or(0, Vec::len);
+            }
+            a
+        })
+        .expect("instantiate");
+    call(&i, payload);
+    let c = counts.lock().map(|c| *c).unwrap_or_default();
+    c
+}
+
+struct Row {
+    scenario: Scenario,
+    /// Host calls transition-guard makes for the request, and the answer bytes it copies in.
+    host_calls: usize,
+    answer_bytes: usize,
+    guest: Pair,
+    runner: Pair,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let out_dir = args
+        .iter()
+        .position(|a| a == "--out")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
+    let (rounds, batch_ns) = if quick { (5, 5e6) } else { (31, 20e6) };
+
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let tg_path = module("TRANSITION_GUARD_WASM", "transition_guard.wasm", &root);
+    let aa_path = module("ACCEPT_ALL_WASM", "accept_all.wasm", &root);
+    let metadata = root.join("policy-metadata/metadata.yml");
+    let grants =
+        Grants::from_metadata_file(&metadata).unwrap_or_else(|e| panic!("{}: {e}", metadata.display()));
+    let (tg_bytes, tg) = load(&tg_path, &grants);
+    let (aa_bytes, aa) = load(&aa_path, &grants);
+
+    // Module compile (Cranelift), each module several times, alternating.
+    let compile_reps = if quick { 2 } else { 5 };
+    let (mut c_tg, mut c_aa) = (Vec::new(), Vec::new());
+    for _ in 0..compile_reps {
+        let t = Instant::now();
+        Policy::from_bytes(&tg_bytes).expect("compile");
+        c_tg.push(t.elapsed().as_nanos() as f64);
+        let t = Instant::now();
+        Policy::from_bytes(&aa_bytes).expect("compile");
+        c_aa.push(t.elapsed().as_nanos() as f64);
+    }
+    eprintln!(
+        "compile: {} vs {}",
+        human(Stats::of(&c_tg).median),
+        human(Stats::of(&c_aa).median)
+    );
+
+    // Instantiation (waPC host + wasmtime instance + wapc_init).
+    let inst = interleaved(
+        rounds,
+        batch_ns,
+        &mut || {
+            tg.instance_with(|_, _, _, _| Err("none".into()))
+                .expect("instantiate");
+        },
+        &mut || {
+            aa.instance_with(|_, _, _, _| Err("none".into()))
+                .expect("instantiate");
+        },
+    );
+    eprintln!(
+        "instantiate: {} vs {}",
+        human(Stats::of(&inst.a).median),
+        human(Stats::of(&inst.b).median)
+    );
+
+    let mut rows = Vec::new();
+    for s in scenarios(&root).unwrap_or_else(|e| panic!("{e}")) {
+        let payload = validate_payload(&s.request, &s.settings);
+        let tg_i = tg
+            .instance_with(memoized(s.fixtures.clone(), grants.clone()))
+            .expect("instantiate");
+        let aa_i = aa
+            .instance_with(memoized(s.fixtures.clone(), grants.clone()))
+            .expect("instantiate");
+        let (host_calls, answer_bytes) = count_host_calls(&tg, &s, &payload, &grants);
+        check("transition-guard", &s, &call(&tg_i, &payload), s.expect_accepted);
+        check("accept-all", &s, &call(&aa_i, &payload), true);
+        let guest = interleaved(
+            rounds,
+            batch_ns,
+            &mut || {
+                call(&tg_i, &payload);
+            },
+            &mut || {
+                call(&aa_i, &payload);
+            },
+        );
+        // What policy-runner does per request: fresh instance, fixtures
+        // answered (filtered, masked, serialized) per host call, answer decoded.
+        let run = |p: &Policy| {
+            let (r, _) = p
+                .validate(&s.request, &s.settings, s.fixtures.clone())
+                .unwrap_or_else(|e| panic!("{e}"));
+            r
+        };
+        let runner_rounds = if s.podgroups >= 1_000 {
+            rounds.min(7)
+        } else {
+            rounds
+        };
+        let runner = interleaved(
+            runner_rounds,
+            batch_ns,
+            &mut || {
+                run(&tg);
+            },
+            &mut || {
+                run(&aa);
+            },
+        );
+        eprintln!(
+            "{}: guest {} vs {} ({:.2}x); runner {} vs {}",
+            s.name,
+            human(Stats::of(&guest.a).median),
+            human(Stats::of(&guest.b).median),
+            guest.ratio(),
+            human(Stats::of(&runner.a).median),
+            human(Stats::of(&runner.b).median)
+        );
+        rows.push(Row {
+            scenario: s,
+            host_calls,
+            answer_bytes,
+            guest,
+            runner,
+        });
+    }
+
+    let md = report(&rows, &c_tg, &c_aa, &inst, rounds, batch_ns, &tg_bytes, &aa_bytes);
+    println!("{md}");
+    if let Some(dir) = out_dir {
+        std::fs::create_dir_all(&dir).expect("create --out dir");
+        std::fs::write(dir.join("results.md"), &md).expect("write results.md");
+        let json = json_report(&rows, &c_tg, &c_aa, &inst);
+        std::fs::write(
+            dir.join("results.json"),
+            serde_json::to_vec_pretty(&json).unwrap_or_default(),
+        )
+        .expect("write results.json");
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    rows: &[Row],
+    c_tg: &[f64],
+    c_aa: &[f64],
+    inst: &Pair,
+    rounds: usize,
+    batch_ns: f64,
+    tg_bytes: &[u8],
+    aa_bytes: &[u8],
+) -> String {
+    let mut md = String::new();
+    md.push_str(&format!(
+        "Modules: transition-guard {} bytes, accept-all {} bytes (release builds, before wasm-opt).\n\
+         Each figure is the median over {rounds} rounds; in every round the policy and the baseline run \
+         a batch of about {} back to back, and the ratio is the median of the per-round ratios.\n\n",
+        thousands(tg_bytes.len() as u64),
+        thousands(aa_bytes.len() as u64),
+        human(batch_ns)
+    ));
+    md.push_str("### Guest time per request (instance reused; `validate` call only)\n\n");
+    md.push_str("| Request | Rule family | host calls (answer bytes) | transition-guard | accept-all | ratio | goal |\n");
+    md.push_str("|---|---|---:|---:|---:|---:|---|\n");
+    for r in rows {
+        let (a, b) = (Stats::of(&r.guest.a), Stats::of(&r.guest.b));
+        let ratio = r.guest.ratio();
+        let goal = if r.scenario.podgroups >= 10_000 {
+            verdict(a.median <= 2e6, "≤ 2 ms")
+        } else if r.scenario.podgroups > 10 {
+            "linear (below)".to_string()
+        } else {
+            verdict(ratio <= 1.3, "≤ 1.3×")
+        };
+        md.push_str(&format!(
+            "| {} | {} | {} ({}) | {} | {} | {:.2}× | {} |\n",
+            r.scenario.name,
+            r.scenario.family,
+            r.host_calls,
+            thousands(r.answer_bytes as u64),
+            human(a.median),
+            human(b.median),
+            ratio,
+            goal
+        ));
+    }
+    let pg: Vec<(usize, f64)> = rows
+        .iter()
+        .filter(|r| r.scenario.podgroups > 0)
+        .map(|r| (r.scenario.podgroups, Stats::of(&r.guest.a).median))
+        .collect();
+    if pg.len() >= 3 {
+        let slope1 = (pg[1].1 - pg[0].1) / (pg[1].0 - pg[0].0) as f64;
+        let slope2 = (pg[2].1 - pg[1].1) / (pg[2].0 - pg[1].0) as f64;
+        md.push_str(&format!(
+            "\nGrowth with PodGroups in context: {} per PodGroup from {} to {}, {} per PodGroup from {} to {} \
+             (equal slopes = linear).\n",
+            human(slope1),
+            thousands(pg[0].0 as u64),
+            thousands(pg[1].0 as u64),
+            human(slope2),
+            thousands(pg[1].0 as u64),
+            thousands(pg[2].0 as u64),
+        ));
+    }
+    md.push_str(
+        "\nIncluded in guest time: the waPC call, the guest copying the payload in, decoding, the rules, \
+         every host call the policy makes (dispatch plus copying the answer bytes into guest memory) and \
+         the response. Excluded: the host's filtering and JSON serialization of the fixture list, done \
+         once per scenario and replayed (a real cluster's list latency is not the policy's).\n",
+    );
+    md.push_str("\n### policy-runner per request (fresh instance per request, as `Policy::validate`)\n\n");
+    md.push_str("| Request | transition-guard | accept-all | ratio |\n|---|---:|---:|---:|\n");
+    for r in rows {
+        md.push_str(&format!(
+            "| {} | {} | {} | {:.2}× |\n",
+            r.scenario.name,
+            human(Stats::of(&r.runner.a).median),
+            human(Stats::of(&r.runner.b).median),
+            r.runner.ratio()
+        ));
+    }
+    md.push_str(
+        "\nIncludes instantiation, cloning the scenario's fixture set (`Policy::validate` takes it by value; \
+         this dominates the accept-all column at 1,000+ PodGroups), the host answering lookups from \
+         fixtures (filter, mask, serialize) and decoding the answer; accept-all looks nothing up.\n",
+    );
+    md.push_str("\n### Module compile and instantiation\n\n");
+    md.push_str("| Step | transition-guard | accept-all | ratio |\n|---|---:|---:|---:|\n");
+    let (ct, ca) = (Stats::of(c_tg), Stats::of(c_aa));
+    md.push_str(&format!(
+        "| Compile (Cranelift, `Policy::from_bytes`) | {} | {} | {:.2}× |\n",
+        human(ct.median),
+        human(ca.median),
+        ct.median / ca.median
+    ));
+    md.push_str(&format!(
+        "| Instantiate (`Policy::instance_with`) | {} | {} | {:.2}× |\n",
+        human(Stats::of(&inst.a).median),
+        human(Stats::of(&inst.b).median),
+        inst.ratio()
+    ));
+    md
+}
+
+fn verdict(met: bool, goal: &str) -> String {
+    if met {
+        format!("{goal}: met")
+    } else {
+        format!("{goal}: **not met**")
+    }
+}
+
+fn json_report(rows: &[Row], c_tg: &[f64], c_aa: &[f64], inst: &Pair) -> Value {
+    let stats = |s: Stats| json!({"median_ns": s.median, "min_ns": s.min, "max_ns": s.max});
+    json!({
+        "compile": {"transition_guard": stats(Stats::of(c_tg)), "accept_all": stats(Stats::of(c_aa))},
+        "instantiate": {"transition_guard": stats(Stats::of(&inst.a)), "accept_all": stats(Stats::of(&inst.b)),
+                        "ratio": inst.ratio()},
+        "requests": rows.iter().map(|r| json!({
+            "name": r.scenario.name,
+            "family": r.scenario.family,
+            "podgroups": r.scenario.podgroups,
+            "host_calls": r.host_calls,
+            "answer_bytes": r.answer_bytes,
+            "guest": {"transition_guard": stats(Stats::of(&r.guest.a)), "accept_all": stats(Stats::of(&r.guest.b)),
+                      "ratio": r.guest.ratio()},
+            "runner": {"transition_guard": stats(Stats::of(&r.runner.a)), "accept_all": stats(Stats::of(&r.runner.b)),
+                       "ratio": r.runner.ratio()},
+        })).collect::<Vec<_>>(),
+    })
+}

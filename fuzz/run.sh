@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Fuzzing (not part of .ci/run: it needs nightly and hours of CPU; CI replays
+# the committed corpora on stable through `cargo test -p fuzz-targets`).
+#
+#   fuzz/run.sh                         # every target, 10,000,000 runs each (or 2 h), one after another
+#   fuzz/run.sh queue settings          # some targets
+#   RUNS=100000 MAX_TIME=60 fuzz/run.sh # a short smoke run
+#   fuzz/run.sh --minimize TARGET       # merge the work corpus back into a small committed corpus
+#
+# Installs what it needs, idempotently: the nightly toolchain (minimal profile)
+# and cargo-fuzz 0.13.2. Builds in fuzz/target (never the shared target dir).
+# New inputs go to fuzz/work/<target> (not committed); fuzz/corpus/<target>
+# (committed seeds) is only read. Logs: fuzz/logs/<target>.log, with the
+# "Done N runs in S second(s)" line libFuzzer prints at the end.
+set -euo pipefail
+cd "$(dirname "$0")"
+fuzz_dir=$(pwd)
+
+if ! rustup toolchain list | grep -q '^nightly'; then
+  rustup toolchain install nightly --profile minimal
+fi
+if [ "$(cargo fuzz --version 2>/dev/null || true)" != "cargo-fuzz 0.13.2" ]; then
+  cargo install --locked cargo-fuzz@0.13.2
+fi
+export CARGO_TARGET_DIR="$fuzz_dir/target"
+
+targets_all=(payload_bytes queue podgroup vcjob rayservice service settings quantity)
+max_len() {
+  case "$1" in
+    payload_bytes) echo 32768 ;;
+    settings) echo 4096 ;;
+    quantity) echo 128 ;;
+    *) echo 1024 ;;
+  esac
+}
+
+if [ "${1:-}" = "--minimize" ]; then
+  shift
+  for t in "$@"; do
+    tmp=$(mktemp -d)
+    cargo +nightly fuzz run --sanitizer none "$t" "$tmp" "corpus/$t" "work/$t" -- -merge=1 -max_len="$(max_len "$t")"
+    rm -rf "corpus/$t" && mv "$tmp" "corpus/$t"
+    echo "corpus/$t: $(ls "corpus/$t" | wc -l) files"
+  done
+  exit 0
+fi
+
+runs=${RUNS:-10000000}
+max_time=${MAX_TIME:-7200}
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=("${targets_all[@]}")
+mkdir -p logs
+for t in "${targets[@]}"; do
+  mkdir -p "work/$t"
+  echo "==> $t: -runs=$runs -max_total_time=$max_time"
+  cargo +nightly fuzz run --sanitizer none "$t" "work/$t" "corpus/$t" -- \
+    -runs="$runs" -max_total_time="$max_time" -timeout=5 -rss_limit_mb=2048 \
+    -max_len="$(max_len "$t")" -print_final_stats=1 > "logs/$t.log" 2>&1 || {
+      echo "$t: FAILED, see fuzz/logs/$t.log and fuzz/artifacts/$t/"; tail -n 30 "logs/$t.log"; exit 1; }
+  grep -E '^Done [0-9]+ runs' "logs/$t.log" || tail -n 3 "logs/$t.log"
+done

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The one command behind BENCHMARKS.md: builds the policy module and the
+# accept-all baseline (same SDK, same release profile), runs the guest bench
+# (wasmtime through policy-runner, `bench` profile) and writes BENCHMARKS.md
+# with the machine and the date.
+#
+#   scripts/bench.sh            # full run, rewrites BENCHMARKS.md (~5 min after the first build)
+#   scripts/bench.sh --quick    # few rounds, prints only; BENCHMARKS.md untouched
+#
+# The first run builds wasmtime optimized (~5 min on 2 cores). Not for CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+
+# The two modules get their own target dir: a shared target dir may hold
+# another checkout's transition_guard.wasm, and a wasm-only build is cheap.
+wasm_target="$target/bench-wasm"
+CARGO_TARGET_DIR="$wasm_target" cargo build -p transition-guard -p accept-all \
+  --target wasm32-wasip1 --release
+out="$target/bench-results"
+mkdir -p "$out"
+cp "$wasm_target/wasm32-wasip1/release/transition_guard.wasm" "$out/transition_guard.wasm"
+cp "$wasm_target/wasm32-wasip1/release/accept_all.wasm" "$out/accept_all.wasm"
+
+export TRANSITION_GUARD_WASM="$out/transition_guard.wasm"
+export ACCEPT_ALL_WASM="$out/accept_all.wasm"
+
+if [ "${1:-}" = "--quick" ]; then
+  cargo bench -p transition-bench --bench guest -- --quick
+  exit 0
+fi
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+cargo bench -p transition-bench --bench guest -- --out "$out"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
+wasmtime=$(grep -A1 '^name = "wasmtime"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p' | head -n1)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git status --porcelain 2>/dev/null | grep -q . && echo " (with uncommitted changes)" || true)
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Written by \`scripts/bench.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); do not edit by hand."
+  echo
+  echo "- Machine: $cpu, $(nproc) cores, $mem, $(uname -sr)"
+  echo "- Load average (1/5/15 min) before: $load_before; after: $load_after"
+  echo "- Toolchain: $(rustc --version); wasmtime $wasmtime (wasmtime-provider, Cranelift), bench profile (opt-level 3, no LTO)"
+  echo "- Source: commit $commit$dirty"
+  echo "- Baseline: \`crates/accept-all\`, a policy built with the same SDK (kubewarden-policy-sdk 0.17.3) and release profile that decodes the request and accepts it"
+  echo
+  cat "$out/results.md"
+} > BENCHMARKS.md
+echo "wrote BENCHMARKS.md (raw figures: $out/results.json)"
