@@ -409,7 +409,8 @@ fn opt_string_field(input: &Map<String, Value>, key: &str) -> Result<Option<Stri
 }
 
 /// Builds an AdmissionRequest (JSON) from `operation`, `subResource`,
-/// `object` and `oldObject`.
+/// `object`, `oldObject` and, optionally, `userInfo` (who writes; the
+/// `statusWriters` setting reads it; default user `playground`).
 fn build_request(input: &Map<String, Value>) -> Result<Value, PlaygroundError> {
     let operation = opt_string_field(input, "operation")?.ok_or_else(|| PlaygroundError::Shape {
         path: "operation".into(),
@@ -417,6 +418,17 @@ fn build_request(input: &Map<String, Value>) -> Result<Value, PlaygroundError> {
         found: "nothing".into(),
     })?;
     let sub_resource = opt_string_field(input, "subResource")?.unwrap_or_default();
+    let user_info = match input.get("userInfo") {
+        None | Some(Value::Null) => serde_json::json!({"username": "playground"}),
+        Some(v @ Value::Object(_)) => v.clone(),
+        Some(other) => {
+            return Err(shape(
+                "userInfo",
+                "an object like {\"username\": ..., \"groups\": [...]}",
+                other,
+            ))
+        }
+    };
     let object = input.get("object").cloned().unwrap_or(Value::Null);
     let old_object = input.get("oldObject").cloned().unwrap_or(Value::Null);
     for (key, v) in [("object", &object), ("oldObject", &old_object)] {
@@ -469,7 +481,7 @@ fn build_request(input: &Map<String, Value>) -> Result<Value, PlaygroundError> {
         "name": str_at("/metadata/name"),
         "namespace": str_at("/metadata/namespace"),
         "operation": operation,
-        "userInfo": {"username": "playground"},
+        "userInfo": user_info,
         "object": object,
         "oldObject": old_object,
     });

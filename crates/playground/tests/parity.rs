@@ -55,6 +55,7 @@ fn objects_input(case: &Case) -> Option<Value> {
         .unwrap();
     Some(json!({
         "operation": r["operation"],
+        "userInfo": r.get("userInfo").cloned().unwrap_or(Value::Null),
         "subResource": r.get("subResource").cloned().unwrap_or(Value::Null),
         "object": via_yaml(&r["object"], "new object"),
         "oldObject": via_yaml(&r["oldObject"], "old object"),
