@@ -53,20 +53,30 @@ fn join(base: &str, key: &str) -> String {
 /// `base` is the path of `root` itself, used only in error messages.
 pub fn lookup<'a>(root: &'a Value, base: &str, path: &str) -> Result<Option<&'a Value>, DecodeError> {
     let mut cur = root;
-    let mut walked = base.to_string();
+    // How much of `path` leads to `cur`; the error's path is built from it
+    // only when there is an error (this runs for every field a rule reads).
+    let mut walked = 0;
     for key in path.split('.') {
         let obj = match cur {
             Value::Object(o) => o,
             Value::Null => return Ok(None),
             other => {
                 return Err(DecodeError::WrongType {
-                    path: walked,
+                    path: if walked == 0 {
+                        base.to_string()
+                    } else {
+                        join(base, &path[..walked])
+                    },
                     expected: "object",
                     found: type_name(other),
                 })
             }
         };
-        walked = join(&walked, key);
+        walked = if walked == 0 {
+            key.len()
+        } else {
+            walked + 1 + key.len()
+        };
         match obj.get(key) {
             None | Some(Value::Null) => return Ok(None),
             Some(v) => cur = v,
