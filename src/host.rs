@@ -8,6 +8,7 @@
 
 use kubewarden_policy_sdk::wapc_guest::host_call;
 use serde::Serialize;
+use transition_core::decode::contains;
 use transition_core::{Cluster, LookupError, ResourceKind};
 
 /// Lookups through the policy-server (or kwctl) host.
@@ -56,7 +57,7 @@ pub const NAMESPACED_LIST_REFUSED: &str =
 /// policy-evaluator answers a get of a missing object with
 /// `Cannot find <apiVersion>/<Kind> named '<name>' inside of namespace '<ns>'`.
 pub fn is_not_found(host_error: &str) -> bool {
-    host_error.contains("Cannot find ") && host_error.contains(" named '")
+    contains(host_error, "Cannot find ") && contains(host_error, " named '")
 }
 
 impl Cluster for HostCluster {

@@ -27,6 +27,17 @@ pub enum DecodeError {
     Invalid { path: String, reason: String },
 }
 
+/// Whether `needle` occurs in `haystack`: a byte-window scan for the few
+/// short literals the rules look for. (`str::contains` with a `&str` pattern
+/// links the two-way searcher, ~2 KB of the policy module, for these.)
+pub fn contains(haystack: &str, needle: &str) -> bool {
+    needle.is_empty()
+        || haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+}
+
 /// The JSON type name used in error messages.
 pub fn type_name(v: &Value) -> &'static str {
     match v {
@@ -180,6 +191,23 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn contains_agrees_with_str_contains() {
+        for (h, n) in [
+            ("example.com/gpu", "kubernetes.io/"),
+            ("x.kubernetes.io/gpu", "kubernetes.io/"),
+            ("kubernetes.io/", "kubernetes.io/"),
+            ("kubernetes.io", "kubernetes.io/"),
+            ("", ""),
+            ("abc", ""),
+            ("", "a"),
+            ("Host error: Cannot find v1/Queue named 'q'", " named '"),
+            ("ünïcode named '", " named '"),
+        ] {
+            assert_eq!(contains(h, n), h.contains(n), "{h:?} {n:?}");
+        }
+    }
+
+    #[test]
     fn missing_steps_are_none_and_wrong_steps_name_the_path() {
         let v = json!({"spec": {"weight": "ten", "parent": null}, "status": 3});
         assert_eq!(opt_str(&v, "object", "spec.parent"), Ok(None));
@@ -256,6 +284,7 @@ mod strict {
     use std::fmt;
 
     use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+    use serde_json::map::Entry;
     use serde_json::{Map, Number, Value};
 
     pub struct Seed;
@@ -312,12 +341,16 @@ mod strict {
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
             let mut out = Map::new();
             while let Some(key) = map.next_key::<String>()? {
-                if out.contains_key(&key) {
-                    let shown: String = key.chars().take(64).collect();
-                    return Err(de::Error::custom(format_args!("duplicate key `{shown}`")));
+                // One search per key: the entry says whether it was there.
+                match out.entry(key) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(map.next_value_seed(Seed)?);
+                    }
+                    Entry::Occupied(slot) => {
+                        let shown: String = slot.key().chars().take(64).collect();
+                        return Err(de::Error::custom(format_args!("duplicate key `{shown}`")));
+                    }
                 }
-                let v = map.next_value_seed(Seed)?;
-                out.insert(key, v);
             }
             Ok(Value::Object(out))
         }

@@ -24,14 +24,15 @@ pub struct SchedResource {
 pub fn is_scalar_resource_name(name: &str) -> bool {
     is_extended_resource_name(name)
         || name.starts_with("hugepages-")
-        || name.contains("kubernetes.io/")
+        || crate::decode::contains(name, "kubernetes.io/")
         || name.starts_with("attachable-volumes-")
 }
 
 /// `IsExtendedResourceName`: a domain-prefixed name outside
 /// `kubernetes.io/`, not starting with `requests.`, and a qualified name.
 pub fn is_extended_resource_name(name: &str) -> bool {
-    if !name.contains('/') || name.contains("kubernetes.io/") || name.starts_with("requests.") {
+    if !name.contains('/') || crate::decode::contains(name, "kubernetes.io/") || name.starts_with("requests.")
+    {
         return false;
     }
     is_qualified_name(&format!("requests.{name}"))
