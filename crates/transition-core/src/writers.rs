@@ -47,7 +47,7 @@ pub fn check(req: &AdmissionRequest, settings: &Settings) -> Option<Rejection> {
     let groups = if user.groups.is_empty() {
         "no groups".to_string()
     } else {
-        format!("groups {}", user.groups.join(", "))
+        format!("groups {}", crate::decode::join_strings(&user.groups, ", "))
     };
     Some(Rejection {
         rule: SW1,
@@ -55,7 +55,7 @@ pub fn check(req: &AdmissionRequest, settings: &Settings) -> Option<Rejection> {
             "SW1: user `{}` ({groups}) may not write {}/status; the statusWriters setting allows only: {}",
             user.username,
             r.resource,
-            writers.join(", ")
+            crate::decode::join_strings(writers, ", ")
         ),
     })
 }

@@ -80,7 +80,7 @@ pub fn validate_metadata(rs: &RayService) -> Result<(), Rejection> {
     if !errs.is_empty() {
         return Err(meta(format!(
             "RayService name should be a valid DNS1035 label: [{}]",
-            errs.join(" ")
+            crate::decode::join_strings(&errs, " ")
         )));
     }
     if let Some(timeout) = rs.annotations.get(INITIALIZING_TIMEOUT_ANNOTATION) {
