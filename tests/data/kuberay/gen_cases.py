@@ -239,6 +239,37 @@ def setp(path, val):
     return m
 
 RC = ["spec", "rayClusterConfig"]
+
+# KubeRay's own metadata-only updates of a stored RayService whose spec is invalid (stored before the
+# policy): the finalizer is added before KubeRay validates, and removed during deletion.
+FINALIZER = "ray.io/rayservice-finalizer"
+def invalid_stored():
+    o = rayservice("", "")
+    o.pop("status")
+    g = o["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]
+    g["minReplicas"], g["maxReplicas"] = 9, 5
+    return o
+old = invalid_stored(); new = copy.deepcopy(old); new["metadata"]["finalizers"] = [FINALIZER]
+write("spec", "finalizer-added-to-invalid-stored-spec.json",
+      "KR-SPEC ratchet: KubeRay adds its finalizer to a stored RayService whose spec is invalid; spec unchanged, allowed",
+      rs_req("spec-fin-add", "UPDATE", new, old), [], True)
+old = invalid_stored(); old["metadata"]["finalizers"] = [FINALIZER]
+old["metadata"]["deletionTimestamp"] = "2026-11-24T11:00:00Z"
+new = copy.deepcopy(old); new["metadata"]["finalizers"] = []
+write("spec", "finalizer-removed-while-deleting.json",
+      "KR-SPEC ratchet: KubeRay removes its finalizer from a RayService being deleted, invalid spec, allowed",
+      rs_req("spec-fin-del", "UPDATE", new, old), [], True)
+old = rayservice("", ""); old.pop("status"); new = invalid_stored()
+write("spec", "update-into-invalid-spec.json",
+      "KR-SPEC: an UPDATE that changes a valid spec into an invalid one is refused",
+      rs_req("spec-upd-bad", "UPDATE", new, old), [], False, "KR-SPEC",
+      "The RayService spec is invalid: worker group small-group has minReplicas 9 greater than maxReplicas 5")
+old = invalid_stored(); new = copy.deepcopy(old); new["metadata"]["name"] = "f" * 48; old["metadata"]["name"] = "f" * 48
+write("spec", "metadata-still-checked-when-spec-unchanged.json",
+      "KR-META: an UPDATE that leaves the spec as stored still gets the metadata check",
+      rs_req("spec-upd-meta", "UPDATE", new, old), [], False, "KR-META",
+      "The RayService metadata is invalid: RayService name should be no more than 47 characters")
+
 spec_case("valid.json", "KR: a valid RayService is allowed", lambda o: None, True)
 spec_case("valid-update.json", "KR: a valid RayService UPDATE is allowed", lambda o: None, True, op="UPDATE")
 spec_case("name-too-long.json", "KR-META: name longer than 47", setp(["metadata", "name"], "f" * 48), False, "KR-META",

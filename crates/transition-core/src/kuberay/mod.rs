@@ -55,6 +55,13 @@ fn bad_op(req: &AdmissionRequest, allowed: &str) -> Verdict {
 
 /// `rayservices` (main resource): metadata then spec validation on CREATE
 /// and UPDATE; DELETE is not guarded.
+///
+/// The spec is judged when it is written, not on every update: an UPDATE
+/// that leaves `spec` as stored, or one of an object being deleted, gets the
+/// metadata check only. KubeRay adds its finalizer with such an update before
+/// it validates the spec, and removes it with one during deletion; refusing
+/// them for a spec stored before the policy would keep the operator from
+/// reporting `ValidationFailed` and hang the deletion.
 pub fn admit_rayservice(req: &AdmissionRequest) -> Verdict {
     if let Err(v) = check_kind(req, "RayService") {
         return v;
@@ -68,7 +75,14 @@ pub fn admit_rayservice(req: &AdmissionRequest) -> Verdict {
         Ok(rs) => rs,
         Err(e) => return decode_err(e),
     };
-    match validation::validate(&rs) {
+    let spec_as_stored = req.operation == Operation::Update
+        && (rs.deleting || req.object.get("spec") == req.old_object.get("spec"));
+    let verdict = if spec_as_stored {
+        validation::validate_metadata(&rs)
+    } else {
+        validation::validate(&rs)
+    };
+    match verdict {
         Ok(()) => Verdict::Accept,
         Err(r) => r.into(),
     }
