@@ -226,8 +226,9 @@ pub fn admit_job(req: &AdmissionRequest, _settings: &Settings, cluster: &mut dyn
             ref op => {
                 return Err(Rejection {
                     rule: "op",
-                    message: format!("invalid operation `{op}`, expect operation to be `CREATE` or `UPDATE`"),
-                })
+                    // Volcano's AdmitJobs text, word for word (it does not name the operation).
+                    message: "expect operation to be 'CREATE' or 'UPDATE'".to_string(),
+                });
             }
         }
         let job = QueueRefView::from_value(required(&req.object, "request.object")?, "request.object")

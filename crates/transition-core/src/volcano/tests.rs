@@ -643,3 +643,20 @@ fn j1_concatenates_state_and_leaf_failures() {
     );
     assert_eq!(calls, vec![get("eng"), list("Queue")]);
 }
+
+#[test]
+fn job_with_another_operation_gets_volcanos_text() {
+    let req = AdmissionRequest::from_value(
+        json!({"uid": "u", "kind": {"kind": "Job"}, "operation": "CONNECT",
+               "resource": {"group": "batch.volcano.sh", "version": "v1alpha1", "resource": "jobs"},
+               "object": {"metadata": {"name": "j", "namespace": "ns"}, "spec": {"queue": "eng"}}}),
+        "request",
+    )
+    .unwrap();
+    let (v, calls) = run(&req, &Settings::default(), vec![]);
+    assert_eq!(
+        v,
+        Verdict::reject("op", "expect operation to be 'CREATE' or 'UPDATE'")
+    );
+    assert_eq!(calls, vec![]);
+}
