@@ -105,8 +105,24 @@ fn queue_main(req: &AdmissionRequest, settings: &Settings, lk: &mut Lookups) -> 
         }
     }
     let is_create = req.operation == Operation::Create;
-    let object = required(&req.object, "request.object")?;
-    let q = QueueView::from_value(object, "request.object").map_err(decode_err)?;
+    let submitted = required(&req.object, "request.object")?;
+    let q = QueueView::from_value(submitted, "request.object").map_err(decode_err)?;
+    // Kubernetes runs mutating admission before validating admission: with
+    // mutateQueueDefaults, Volcano's validator judges the defaulted object
+    // (weight 0 made 1, the hierarchy prefixed with root), and so do we.
+    let mutation = if is_create && settings.mutate_queue_defaults {
+        let (object, rules) = rules::m_defaults(submitted, &q);
+        (!rules.is_empty()).then_some((object, rules))
+    } else {
+        None
+    };
+    let (object, q) = match &mutation {
+        Some((mutated, _)) => (
+            mutated,
+            QueueView::from_value(mutated, "request.object").map_err(decode_err)?,
+        ),
+        None => (submitted, q),
+    };
     let old = if is_create {
         None
     } else {
@@ -149,13 +165,10 @@ fn queue_main(req: &AdmissionRequest, settings: &Settings, lk: &mut Lookups) -> 
     if rules::v6_needed(&q, old.as_ref()) {
         rules::v6_resources(&q, lk)?;
     }
-    if is_create && settings.mutate_queue_defaults {
-        let (object, rules) = rules::m_defaults(object, &q);
-        if !rules.is_empty() {
-            return Ok(Verdict::Mutate { object, rules });
-        }
-    }
-    Ok(Verdict::Accept)
+    Ok(match mutation {
+        Some((object, rules)) => Verdict::Mutate { object, rules },
+        None => Verdict::Accept,
+    })
 }
 
 fn queue_status(req: &AdmissionRequest, lk: &mut Lookups) -> Result<Verdict, Rejection> {

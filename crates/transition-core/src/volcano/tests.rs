@@ -660,3 +660,46 @@ fn job_with_another_operation_gets_volcanos_text() {
     );
     assert_eq!(calls, vec![]);
 }
+
+#[test]
+fn defaults_apply_before_the_rules_judge_a_create() {
+    let on = Settings {
+        mutate_queue_defaults: true,
+        ..Settings::default()
+    };
+    // weight 0: defaulted to 1 first (as the apiserver runs Volcano's mutating
+    // webhook before its validating one), so W1 has nothing to refuse
+    let q = queue("q", "", json!({"weight": 0, "reclaimable": true}), "");
+    let mut want = q.clone();
+    want["spec"]["weight"] = json!(1);
+    assert_eq!(
+        run(&request("CREATE", "", q.clone(), Value::Null), &on, vec![]).0,
+        Verdict::Mutate {
+            object: want,
+            rules: vec!["M3"]
+        }
+    );
+    // without the defaults the same object is refused
+    let (v, _) = run(
+        &request("CREATE", "", q, Value::Null),
+        &Settings::default(),
+        vec![],
+    );
+    assert_eq!(
+        v,
+        Verdict::reject(
+            "W1",
+            "spec.weight: Invalid value: 0: spec.weight in body should be greater than or equal to 1"
+        )
+    );
+    // and a defaulted object the rules refuse is refused, not mutated
+    let bad = queue("q", "", json!({"capability": {"cpu": "-1"}}), "");
+    let (v, _) = run(&request("CREATE", "", bad, Value::Null), &on, vec![]);
+    assert_eq!(
+        v,
+        Verdict::reject(
+            "V1",
+            "requestBody.spec.capability.cpu: Invalid value: \"-1\": must be greater than or equal to 0"
+        )
+    );
+}
