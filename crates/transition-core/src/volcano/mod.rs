@@ -236,7 +236,7 @@ pub fn admit_job(req: &AdmissionRequest, _settings: &Settings, cluster: &mut dyn
                 return Ok(Verdict::Accept);
             }
             Operation::Delete => return Ok(Verdict::Accept),
-            ref op => {
+            _ => {
                 return Err(Rejection {
                     rule: "op",
                     // Volcano's AdmitJobs text, word for word (it does not name the operation).
