@@ -229,7 +229,12 @@ def spec_case(fname, name, mutate, allowed, rule=None, msg=None, op="CREATE"):
     o = rayservice("", "")
     o.pop("status")
     mutate(o)
-    write("spec", fname, name, rs_req("spec-" + fname[:8], op, o, copy.deepcopy(o) if op == "UPDATE" else None), [], allowed, rule, msg)
+    old = None
+    if op == "UPDATE":
+        # the stored spec differs (a smaller deletion delay), so the new spec is judged
+        old = copy.deepcopy(o)
+        old["spec"]["rayClusterDeletionDelaySeconds"] = 30
+    write("spec", fname, name, rs_req("spec-" + fname[:8], op, o, old), [], allowed, rule, msg)
 
 def setp(path, val):
     def m(o):
@@ -271,7 +276,7 @@ write("spec", "metadata-still-checked-when-spec-unchanged.json",
       "The RayService metadata is invalid: RayService name should be no more than 47 characters")
 
 spec_case("valid.json", "KR: a valid RayService is allowed", lambda o: None, True)
-spec_case("valid-update.json", "KR: a valid RayService UPDATE is allowed", lambda o: None, True, op="UPDATE")
+spec_case("valid-update.json", "KR: a valid RayService UPDATE that changes the spec is allowed", lambda o: None, True, op="UPDATE")
 spec_case("name-too-long.json", "KR-META: name longer than 47", setp(["metadata", "name"], "f" * 48), False, "KR-META",
           "The RayService metadata is invalid: RayService name should be no more than 47 characters")
 spec_case("name-not-dns1035.json", "KR-META: name not a DNS-1035 label", setp(["metadata", "name"], "9fruit"), False, "KR-META",
