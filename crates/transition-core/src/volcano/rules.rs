@@ -192,7 +192,8 @@ pub fn v2_state(state: &str) -> Option<String> {
     match state {
         "" | "Open" | "Closed" => None,
         other => Some(format!(
-            "requestBody.spec.state: Invalid value: \"{other}\": queue state must be in [Open Closed]"
+            "requestBody.spec.state: Invalid value: {}: queue state must be in [Open Closed]",
+            go_quote(other)
         )),
     }
 }
@@ -201,6 +202,38 @@ pub fn v2_state(state: &str) -> Option<String> {
 
 const ANN_PATH: &str = "requestBody.metadata.annotations";
 
+/// Go's `%q` (`strconv.Quote`) for the values Volcano's messages quote:
+/// backslash escapes for `"`, `\` and control characters, `\xNN` for the
+/// other ASCII controls. Non-ASCII characters are kept (Go escapes only the
+/// non-printable ones, which would need Unicode tables in the module).
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if c.is_ascii_control() => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let b = c as u8;
+                out.push_str("\\x");
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 15)] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Go `strconv.ParseFloat(s, 64)`, reduced to accept/refuse with Go's error text.
 fn go_parse_float(s: &str) -> Result<f64, String> {
     let lower = s.to_ascii_lowercase();
@@ -208,11 +241,15 @@ fn go_parse_float(s: &str) -> Result<f64, String> {
     let named = matches!(body, "inf" | "infinity" | "nan");
     let plain = !body.is_empty() && body.bytes().all(|c| c.is_ascii_digit() || b".e+-".contains(&c));
     match (named || plain).then(|| s.parse::<f64>().ok()).flatten() {
-        Some(f) if f.is_infinite() && !named => {
-            Err(format!("strconv.ParseFloat: parsing \"{s}\": value out of range"))
-        }
+        Some(f) if f.is_infinite() && !named => Err(format!(
+            "strconv.ParseFloat: parsing {}: value out of range",
+            go_quote(s)
+        )),
         Some(f) => Ok(f),
-        None => Err(format!("strconv.ParseFloat: parsing \"{s}\": invalid syntax")),
+        None => Err(format!(
+            "strconv.ParseFloat: parsing {}: invalid syntax",
+            go_quote(s)
+        )),
     }
 }
 
@@ -227,19 +264,22 @@ pub fn v3_annotations(q: &QueueView) -> Option<String> {
     let weights: Vec<&str> = ws.split('/').collect();
     if paths != weights.len() {
         return Some(format!(
-            "{ANN_PATH}: Invalid value: \"{h}\": volcano.sh/hierarchy must have the same length with volcano.sh/hierarchy-weights"
+            "{ANN_PATH}: Invalid value: {}: volcano.sh/hierarchy must have the same length with volcano.sh/hierarchy-weights",
+            go_quote(h)
         ));
     }
     for w in weights {
         match go_parse_float(w) {
             Err(e) => {
                 return Some(format!(
-                    "{ANN_PATH}: Invalid value: \"{ws}\": {w} in the {ws} is invalid number: {e}"
+                    "{ANN_PATH}: Invalid value: {}: {w} in the {ws} is invalid number: {e}",
+                    go_quote(ws)
                 ))
             }
             Ok(f) if f <= 0.0 => {
                 return Some(format!(
-                    "{ANN_PATH}: Invalid value: \"{ws}\": {w} in the {ws} must be larger than 0"
+                    "{ANN_PATH}: Invalid value: {}: {w} in the {ws} must be larger than 0",
+                    go_quote(ws)
                 ))
             }
             Ok(_) => {}
@@ -262,8 +302,10 @@ pub fn v3_sub_path(q: &QueueView, lk: &mut Lookups) -> Result<Option<String>, Re
         .find(|o| !o.hierarchy.is_empty() && o.name != q.name && o.hierarchy.starts_with(&prefix))
         .map(|o| {
             format!(
-                "{ANN_PATH}: Invalid value: \"{h}\": {h} is not allowed to be in the sub path of {} of queue {}",
-                o.hierarchy, o.name
+                "{ANN_PATH}: Invalid value: {}: {h} is not allowed to be in the sub path of {} of queue {}",
+                go_quote(h),
+                o.hierarchy,
+                o.name
             )
         }))
 }

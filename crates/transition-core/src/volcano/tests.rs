@@ -703,3 +703,28 @@ fn defaults_apply_before_the_rules_judge_a_create() {
         )
     );
 }
+
+#[test]
+fn quoted_values_escape_like_go() {
+    // strconv.Quote("a\"b\\c\td\x01\x7fé") in Go
+    assert_eq!(
+        rules::go_quote("a\"b\\c\td\u{1}\u{7f}é"),
+        r#""a\"b\\c\td\x01\x7fé""#
+    );
+    let mut q = queue("q", "", json!({}), "Open");
+    q["metadata"]["annotations"] =
+        json!({"volcano.sh/hierarchy": "root/\"x\"", "volcano.sh/hierarchy-weights": "1"});
+    let (v, calls) = run(
+        &request("CREATE", "", q, Value::Null),
+        &Settings::default(),
+        vec![],
+    );
+    assert_eq!(
+        v,
+        Verdict::reject(
+            "V3",
+            r#"requestBody.metadata.annotations: Invalid value: "root/\"x\"": volcano.sh/hierarchy must have the same length with volcano.sh/hierarchy-weights"#
+        )
+    );
+    assert_eq!(calls, vec![]);
+}
