@@ -1,28 +1,28 @@
 #!/usr/bin/env bash
-# Fuzzing (not part of .ci/run: it needs nightly and hours of CPU; CI replays
-# the committed corpora on stable through `cargo test -p fuzz-targets`).
+# Fuzzing with cargo-fuzz (libFuzzer) on the pinned stable toolchain: with
+# `--sanitizer none` cargo-fuzz needs no nightly (Rust's own checks, debug
+# assertions included, catch what a sanitizer would in this safe code).
 #
 #   fuzz/run.sh                         # every target, 10,000,000 runs each (or 2 h), one after another
 #   fuzz/run.sh queue settings          # some targets
-#   RUNS=100000 MAX_TIME=60 fuzz/run.sh # a short smoke run
+#   RUNS=100000 MAX_TIME=60 fuzz/run.sh # a shorter run
+#   fuzz/run.sh --smoke                 # what CI runs: every target for a few seconds
 #   fuzz/run.sh --minimize TARGET       # merge the work corpus back into a small committed corpus
 #
-# Installs what it needs, idempotently: the nightly toolchain (minimal profile)
-# and cargo-fuzz 0.13.2. Builds in fuzz/target (never the shared target dir).
-# New inputs go to fuzz/work/<target> (not committed); fuzz/corpus/<target>
-# (committed seeds) is only read. Logs: fuzz/logs/<target>.log, with the
-# "Done N runs in S second(s)" line libFuzzer prints at the end.
+# Installs cargo-fuzz 0.13.2 when missing. Builds into CARGO_TARGET_DIR (or the
+# repository's target/; cargo-fuzz's own target triple keeps it apart from the
+# workspace's builds). New inputs go to fuzz/work/<target> (not committed);
+# fuzz/corpus/<target> (committed seeds) is only read. Logs:
+# fuzz/logs/<target>.log, with the "Done N runs in S second(s)" line
+# libFuzzer prints at the end.
 set -euo pipefail
 cd "$(dirname "$0")"
 fuzz_dir=$(pwd)
 
-if ! rustup toolchain list | grep -q '^nightly'; then
-  rustup toolchain install nightly --profile minimal
-fi
 if [ "$(cargo fuzz --version 2>/dev/null || true)" != "cargo-fuzz 0.13.2" ]; then
   cargo install --locked cargo-fuzz@0.13.2
 fi
-export CARGO_TARGET_DIR="$fuzz_dir/target"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$fuzz_dir/../target}"
 
 targets_all=(payload_bytes queue podgroup vcjob rayservice service settings quantity)
 max_len() {
@@ -38,7 +38,7 @@ if [ "${1:-}" = "--minimize" ]; then
   shift
   for t in "$@"; do
     tmp=$(mktemp -d)
-    cargo +nightly fuzz run --sanitizer none "$t" "$tmp" "corpus/$t" "work/$t" -- -merge=1 -max_len="$(max_len "$t")"
+    cargo fuzz run --sanitizer none "$t" "$tmp" "corpus/$t" "work/$t" -- -merge=1 -max_len="$(max_len "$t")"
     rm -rf "corpus/$t" && mv "$tmp" "corpus/$t"
     echo "corpus/$t: $(ls "corpus/$t" | wc -l) files"
   done
@@ -47,13 +47,20 @@ fi
 
 runs=${RUNS:-10000000}
 max_time=${MAX_TIME:-7200}
+if [ "${1:-}" = "--smoke" ]; then
+  # Long enough to mutate past the seeds (thousands of runs per target), short
+  # enough for CI: at most 20 s per target.
+  shift
+  runs=${RUNS:-200000}
+  max_time=${MAX_TIME:-20}
+fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${targets_all[@]}")
 mkdir -p logs
 for t in "${targets[@]}"; do
   mkdir -p "work/$t"
   echo "==> $t: -runs=$runs -max_total_time=$max_time"
-  cargo +nightly fuzz run --sanitizer none "$t" "work/$t" "corpus/$t" -- \
+  cargo fuzz run --sanitizer none "$t" "work/$t" "corpus/$t" -- \
     -runs="$runs" -max_total_time="$max_time" -timeout=5 -rss_limit_mb=2048 \
     -max_len="$(max_len "$t")" -print_final_stats=1 > "logs/$t.log" 2>&1 || {
       echo "$t: FAILED, see fuzz/logs/$t.log and fuzz/artifacts/$t/"; tail -n 30 "logs/$t.log"; exit 1; }
