@@ -38,6 +38,7 @@ pub const TARGETS: &[&str] = &[
     "service",
     "settings",
     "quantity",
+    "podgroup_list",
 ];
 
 /// Runs target `name` on `data`.
@@ -54,6 +55,7 @@ pub fn run(name: &str, data: &[u8]) -> Result<(), String> {
         "service" => structured(Kind::Service, data),
         "settings" => settings(data),
         "quantity" => quantity(data),
+        "podgroup_list" => podgroup_list(data),
         other => {
             return Err(format!(
                 "unknown fuzz target `{other}`; known: {}",
@@ -581,6 +583,27 @@ fn structured(kind: Kind, data: &[u8]) {
     let first = checked(&bytes, payload.get("request"), &mut store);
     let again = validate_in(&bytes, &mut store);
     assert_eq!(first, again, "evaluation is not deterministic");
+}
+
+/// T3's `PodGroupList` scan against the `Value` decoder it stands in for:
+/// the first byte picks the queue name, the rest is the host's answer.
+/// Wherever the scan answers, the decoder must read the same count.
+fn podgroup_list(data: &[u8]) {
+    use transition_core::volcano::{podgroup_scan, view};
+    let Some((&pick, answer)) = data.split_first() else {
+        return;
+    };
+    let queue = ["q", "", "ml", "ü"][usize::from(pick % 4)];
+    if let Some(n) = podgroup_scan::count(answer, queue) {
+        assert_eq!(
+            view::count_podgroups_in_value(answer, queue),
+            Ok(n),
+            "the scan and the Value decoder disagree on {:?}",
+            String::from_utf8_lossy(answer)
+        );
+    }
+    // and the path T3 takes never panics, whatever it answers
+    let _ = view::count_podgroups_in_queue(answer, queue);
 }
 
 fn settings(data: &[u8]) {

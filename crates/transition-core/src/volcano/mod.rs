@@ -13,6 +13,7 @@
 //! resource and `status`), [`admit_podgroup`], [`admit_job`].
 
 pub mod lookup;
+pub mod podgroup_scan;
 pub mod resource;
 pub mod rules;
 pub mod state;
