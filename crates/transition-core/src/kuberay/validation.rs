@@ -97,7 +97,7 @@ fn initializing_timeout_error(value: &str) -> Option<String> {
         return None;
     }
     if let Some(nanos) = parse_go_duration(value) {
-        return (nanos <= 0.0).then(|| format!("annotation {a} must be a positive duration, got: {value}"));
+        return (nanos <= 0).then(|| format!("annotation {a} must be a positive duration, got: {value}"));
     }
     if let Some(secs) = parse_go_atoi(value) {
         return (secs <= 0)
@@ -117,63 +117,93 @@ fn parse_go_atoi(s: &str) -> Option<i64> {
     s.strip_prefix('+').unwrap_or(s).parse().ok()
 }
 
-/// Go's `time.ParseDuration`, returning nanoseconds (as f64; only the sign
-/// and validity matter here). `None` where Go returns an error.
-fn parse_go_duration(s: &str) -> Option<f64> {
+/// Go's `time.ParseDuration`, in nanoseconds; `None` where Go returns an
+/// error. Same arithmetic as Go: each `<number><unit>` term is whole
+/// nanoseconds (a fraction is scaled through f64 and truncated, so `0.5ns`
+/// is 0), summed in u64, and the total must fit an i64 (`-2^63ns` does).
+fn parse_go_duration(s: &str) -> Option<i64> {
+    const LIMIT: u64 = 1 << 63;
     let (neg, mut rest) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
     if rest == "0" {
-        return Some(0.0);
+        return Some(0);
     }
     if rest.is_empty() {
         return None;
     }
-    let mut total = 0.0f64;
+    let mut total: u64 = 0;
     while !rest.is_empty() {
+        // whole part: digits, at most 2^63
         let int_len = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let (int_part, after) = rest.split_at(int_len);
-        let (frac_part, after) = match after.strip_prefix('.') {
-            Some(a) => {
-                let n = a.bytes().take_while(u8::is_ascii_digit).count();
-                a.split_at(n)
+        let mut whole: u64 = 0;
+        for c in rest[..int_len].bytes() {
+            whole = whole.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+            if whole > LIMIT {
+                return None;
             }
-            None => ("", after),
-        };
-        if int_part.is_empty() && frac_part.is_empty() {
+        }
+        let mut after = &rest[int_len..];
+        // fraction: digits past the precision of u64 are read and ignored
+        let (mut frac, mut scale, mut frac_len) = (0u64, 1f64, None);
+        if let Some(a) = after.strip_prefix('.') {
+            let n = a.bytes().take_while(u8::is_ascii_digit).count();
+            let mut overflow = false;
+            for c in a[..n].bytes() {
+                match frac
+                    .checked_mul(10)
+                    .and_then(|x| x.checked_add(u64::from(c - b'0')))
+                {
+                    Some(y) if !overflow && frac <= (LIMIT - 1) / 10 && y <= LIMIT => {
+                        frac = y;
+                        scale *= 10.0;
+                    }
+                    _ => overflow = true,
+                }
+            }
+            frac_len = Some(n);
+            after = &a[n..];
+        }
+        if int_len == 0 && frac_len.unwrap_or(0) == 0 {
             return None;
         }
         let unit_len = after
             .bytes()
             .take_while(|c| *c != b'.' && !c.is_ascii_digit())
             .count();
-        let (unit, after) = after.split_at(unit_len);
-        let scale = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
+        let (unit, next) = after.split_at(unit_len);
+        let unit: u64 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
             _ => return None,
         };
-        let number: f64 = format!(
-            "{}.{}",
-            if int_part.is_empty() { "0" } else { int_part },
-            frac_part
-        )
-        .trim_end_matches('.')
-        .parse()
-        .ok()?;
-        total += number * scale;
-        if total > i64::MAX as f64 {
+        if whole > LIMIT / unit {
             return None;
         }
-        rest = after;
+        let mut term = whole * unit;
+        if frac > 0 {
+            term += (frac as f64 * (unit as f64 / scale)) as u64;
+            if term > LIMIT {
+                return None;
+            }
+        }
+        total += term;
+        if total > LIMIT {
+            return None;
+        }
+        rest = next;
     }
-    Some(if neg { -total } else { total })
+    if neg {
+        Some((total as i64).wrapping_neg())
+    } else {
+        i64::try_from(total).ok()
+    }
 }
 
 /// `ValidateRayServiceSpec` items 1 and 3–6, and the listed group rules of
@@ -366,6 +396,18 @@ mod tests {
         assert_eq!(
             t("-5"),
             meta_err(&format!("{p} must be a positive integer (seconds), got: -5"))
+        );
+        // Go truncates to whole nanoseconds: 0.5ns is zero, so not positive
+        assert_eq!(
+            t("0.5ns"),
+            meta_err(&format!("{p} must be a positive duration, got: 0.5ns"))
+        );
+        // past the i64 range, Go's ParseDuration fails and so does Atoi
+        assert_eq!(
+            t("9223372036854775808ns"),
+            meta_err(&format!(
+                "{p} has invalid format: 9223372036854775808ns. Expected Go duration format (e.g., '5m', '1h') or positive integer seconds"
+            ))
         );
         assert_eq!(
             t("soon"),
@@ -560,10 +602,27 @@ mod tests {
 
     #[test]
     fn go_duration_parser() {
-        assert_eq!(parse_go_duration("1h"), Some(3600e9));
-        assert_eq!(parse_go_duration(".5s"), Some(0.5e9));
-        assert_eq!(parse_go_duration("1.s"), Some(1e9));
-        assert_eq!(parse_go_duration("-0"), Some(0.0));
+        assert_eq!(parse_go_duration("1h"), Some(3_600_000_000_000));
+        assert_eq!(parse_go_duration(".5s"), Some(500_000_000));
+        assert_eq!(parse_go_duration("1.s"), Some(1_000_000_000));
+        assert_eq!(parse_go_duration("-0"), Some(0));
+        assert_eq!(parse_go_duration("1h30m0.5s"), Some(5_400_500_000_000));
+        assert_eq!(parse_go_duration("1µs2μs3us"), Some(6_000));
+        // Go truncates each term to whole nanoseconds
+        assert_eq!(parse_go_duration("0.5ns"), Some(0));
+        assert_eq!(parse_go_duration("1.9ns"), Some(1));
+        assert_eq!(
+            parse_go_duration("0.333333333333333333333333s"),
+            Some(333_333_333)
+        );
+        // the i64 range, and the one value only a negative duration reaches
+        assert_eq!(parse_go_duration("9223372036854775807ns"), Some(i64::MAX));
+        assert_eq!(parse_go_duration("9223372036854775808ns"), None);
+        assert_eq!(parse_go_duration("-9223372036854775808ns"), Some(i64::MIN));
+        assert_eq!(parse_go_duration("2562048h"), None);
+        assert_eq!(parse_go_duration("5e3s"), None);
+        assert_eq!(parse_go_duration("1s "), None);
+        assert_eq!(parse_go_duration("1S"), None);
         assert_eq!(parse_go_duration("5"), None);
         assert_eq!(parse_go_duration("."), None);
         assert_eq!(parse_go_duration("-"), None);
