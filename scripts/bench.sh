@@ -33,7 +33,32 @@ fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 cargo bench -p transition-bench --bench guest -- --out "$out"
+
+# Floors: the policy module with `validate` cut short after decoding (cargo
+# features of the policy crate, built only here), against the same baseline.
+# They show how much of the ratio is decoding the payload alone.
+for floor in value decode; do
+  CARGO_TARGET_DIR="$wasm_target" cargo build -p transition-guard --features "bench-floor-$floor" \
+    --target wasm32-wasip1 --release
+  cp "$wasm_target/wasm32-wasip1/release/transition_guard.wasm" "$out/floor-$floor.wasm"
+  # The per-scenario lines ("NAME: guest A vs B (Rx); runner ...") go to stderr.
+  TRANSITION_GUARD_WASM="$out/floor-$floor.wasm" cargo bench -p transition-bench --bench guest \
+    2>&1 >/dev/null | sed -n 's/^\(.*\): guest \(.*\) vs .* (\([0-9.]*\)x); runner.*/\1\t\2 (\3×)/p' \
+    > "$out/floor-$floor.tsv"
+done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+  echo
+  echo "### Floors: decoding alone, against the same baseline"
+  echo
+  echo "The policy module with \`validate\` cut short after decoding the payload, then accepting (cargo features"
+  echo "\`bench-floor-value\` and \`bench-floor-decode\` of the policy crate, built only by this script), measured"
+  echo "like the table above (instance reused, median ratio over interleaved rounds). No lookup, no rule runs."
+  echo
+  echo "| Request | \`serde_json::Value\` parse of the payload | the policy's decode (\`ValidationPayload::decode\`) |"
+  echo "|---|---:|---:|"
+  paste "$out/floor-value.tsv" "$out/floor-decode.tsv" | awk -F'\t' '{printf "| %s | %s | %s |\n", $1, $2, $4}'
+} > "$out/floors.md"
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
@@ -53,5 +78,6 @@ dirty=$(git status --porcelain 2>/dev/null | grep -q . && echo " (with uncommitt
   echo "- Baseline: \`crates/accept-all\`, a policy built with the same SDK (kubewarden-policy-sdk 0.17.3) and release profile that decodes the request and accepts it"
   echo
   cat "$out/results.md"
+  cat "$out/floors.md"
 } > BENCHMARKS.md
 echo "wrote BENCHMARKS.md (raw figures: $out/results.json)"
