@@ -16,7 +16,8 @@
 //!   object, a wrong-typed or missing `operation`/`resource`, a
 //!   `request.kind` that is not the routed resource's kind, a non-object
 //!   `object` on CREATE/UPDATE) is never accepted;
-//! - evaluation is deterministic (the structured targets evaluate twice);
+//! - evaluation is deterministic (the structured targets evaluate a quarter
+//!   of their inputs twice);
 //! - settings and quantities round-trip through their printed forms.
 
 use std::sync::OnceLock;
@@ -168,8 +169,9 @@ pub fn validate(payload: &[u8], context: &[Value]) -> Verdict {
 }
 
 /// [`validate`] against a store the caller keeps: the targets build one
-/// store per input and evaluate in it twice, instead of deep-copying the
-/// cluster for every evaluation (that copy was most of an execution).
+/// store per input and reuse it for the determinism check, instead of
+/// deep-copying the cluster for every evaluation (that copy was most of an
+/// execution).
 pub fn validate_in(payload: &[u8], store: &mut ObjectStore) -> Verdict {
     match ValidationPayload::decode(payload) {
         Ok(p) => evaluate(&p.request, &p.settings, store),
