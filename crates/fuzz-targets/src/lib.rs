@@ -85,6 +85,17 @@ pub enum Kind {
     Service,
 }
 
+impl Kind {
+    /// Every kind, in declaration order (`kind as usize` indexes it).
+    pub const ALL: [Kind; 5] = [
+        Kind::Queue,
+        Kind::PodGroup,
+        Kind::Job,
+        Kind::RayService,
+        Kind::Service,
+    ];
+}
+
 macro_rules! case {
     ($path:literal) => {
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../", $path))
@@ -149,16 +160,10 @@ pub fn seeds(kind: Kind) -> &'static [Seed] {
 fn all_context() -> &'static [Value] {
     static ALL: OnceLock<Vec<Value>> = OnceLock::new();
     ALL.get_or_init(|| {
-        [
-            Kind::Queue,
-            Kind::PodGroup,
-            Kind::Job,
-            Kind::RayService,
-            Kind::Service,
-        ]
-        .iter()
-        .flat_map(|k| seeds(*k).iter().flat_map(|s| s.context.iter().cloned()))
-        .collect()
+        Kind::ALL
+            .iter()
+            .flat_map(|k| seeds(*k).iter().flat_map(|s| s.context.iter().cloned()))
+            .collect()
     })
 }
 
@@ -572,21 +577,17 @@ fn mutate(doc: &mut Value, total: usize, c: &mut Choices) {
 fn seed_nodes(kind: Kind, seed: &Seed) -> usize {
     static COUNTS: OnceLock<Vec<Vec<usize>>> = OnceLock::new();
     let counts = COUNTS.get_or_init(|| {
-        [
-            Kind::Queue,
-            Kind::PodGroup,
-            Kind::Job,
-            Kind::RayService,
-            Kind::Service,
-        ]
-        .iter()
-        .map(|k| {
-            seeds(*k)
-                .iter()
-                .map(|s| nodes(&json!({"request": s.request, "settings": s.settings, "context": s.context})))
-                .collect()
-        })
-        .collect()
+        Kind::ALL
+            .iter()
+            .map(|k| {
+                seeds(*k)
+                    .iter()
+                    .map(|s| {
+                        nodes(&json!({"request": s.request, "settings": s.settings, "context": s.context}))
+                    })
+                    .collect()
+            })
+            .collect()
     });
     let k = kind as usize;
     let i = seeds(kind)

@@ -36,6 +36,19 @@ fn runner(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `policy-runner test` of `paths`, granted what `policy-metadata/metadata.yml` grants.
+fn test_with_metadata(module: &Path, paths: &[&str]) -> Output {
+    let mut args = vec![
+        "test",
+        "--policy",
+        module.to_str().unwrap(),
+        "--metadata",
+        "policy-metadata/metadata.yml",
+    ];
+    args.extend_from_slice(paths);
+    runner(&args)
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -43,15 +56,7 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn every_case_file_passes_through_the_binary_with_the_metadata_grants() {
     let module = module_path();
-    let out = runner(&[
-        "test",
-        "--policy",
-        module.to_str().unwrap(),
-        "--metadata",
-        "policy-metadata/metadata.yml",
-        "tests/data",
-        "examples/cases",
-    ]);
+    let out = test_with_metadata(&module, &["tests/data", "examples/cases"]);
     assert_all_pass(&out);
 }
 
@@ -118,14 +123,7 @@ fn a_case_whose_expectation_is_wrong_fails_with_exit_code_1() {
     let file = dir.join("wrong.json");
     std::fs::write(&file, serde_json::to_vec(&wrong).unwrap()).unwrap();
     let module = module_path();
-    let out = runner(&[
-        "test",
-        "--policy",
-        module.to_str().unwrap(),
-        "--metadata",
-        "policy-metadata/metadata.yml",
-        file.to_str().unwrap(),
-    ]);
+    let out = test_with_metadata(&module, &[file.to_str().unwrap()]);
     let stdout = text(&out.stdout);
     assert!(
         stdout.starts_with(&format!("FAIL {}", file.display())),
