@@ -137,14 +137,17 @@ fn is_integer_resource(name: &str) -> bool {
 }
 
 /// `ValidateResourceQuantityValue`: non-negative, and whole for integer resources.
-fn quantity_value_errors(path: &str, name: &str, q: &Quantity, out: &mut Vec<String>) {
+/// `field` is the path up to the resource name (`requestBody.spec.capability`).
+fn quantity_value_errors(field: &str, name: &str, q: &Quantity, out: &mut Vec<String>) {
     if q.is_negative() {
         out.push(format!(
-            "{path}: Invalid value: \"{q}\": must be greater than or equal to 0"
+            "{field}.{name}: Invalid value: \"{q}\": must be greater than or equal to 0"
         ));
     }
     if is_integer_resource(name) && q.milli_value() % 1000 != 0 {
-        out.push(format!("{path}: Invalid value: \"{q}\": must be an integer"));
+        out.push(format!(
+            "{field}.{name}: Invalid value: \"{q}\": must be an integer"
+        ));
     }
 }
 
@@ -155,13 +158,13 @@ pub fn v1_quantities(q: &QueueView) -> Vec<String> {
     let mut errs = Vec::new();
     let base = "requestBody.spec";
     for (r, v) in &q.capability {
-        quantity_value_errors(&format!("{base}.capability.{r}"), r, v, &mut errs);
+        quantity_value_errors("requestBody.spec.capability", r, v, &mut errs);
     }
     for (r, v) in &q.deserved {
-        quantity_value_errors(&format!("{base}.deserved.{r}"), r, v, &mut errs);
+        quantity_value_errors("requestBody.spec.deserved", r, v, &mut errs);
     }
     for (r, g) in &q.guarantee {
-        quantity_value_errors(&format!("{base}.guarantee.resource.{r}"), r, g, &mut errs);
+        quantity_value_errors("requestBody.spec.guarantee.resource", r, g, &mut errs);
         match q.deserved.get(r) {
             None => errs.push(format!(
                 "{base}.deserved.{r}: Invalid value: \"<nil>\": deserved[{r}] must be >= guarantee[{r}]={g}"

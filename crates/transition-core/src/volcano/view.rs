@@ -67,21 +67,30 @@ pub const QUEUE_FIELDS: &[&str] = &[
     "status.allocated.pods",
 ];
 
-fn quantity_at(v: &Value, path: &str) -> Result<Quantity, DecodeError> {
+/// Why a JSON value is not a quantity, before the caller names its path
+/// (paths are formatted only for the rare value that fails).
+enum BadQuantity {
+    WrongType(&'static str),
+    Invalid(String),
+}
+
+fn parse_quantity(v: &Value) -> Result<Quantity, BadQuantity> {
     let text: Cow<str> = match v {
         Value::String(s) => Cow::Borrowed(s.trim()),
         Value::Number(n) => Cow::Owned(n.to_string()),
-        other => {
-            return Err(DecodeError::WrongType {
-                path: path.to_string(),
-                expected: "quantity (string or number)",
-                found: type_name(other),
-            })
-        }
+        other => return Err(BadQuantity::WrongType(type_name(other))),
     };
-    Quantity::parse(&text).map_err(|e| DecodeError::Invalid {
-        path: path.to_string(),
-        reason: format!("invalid quantity {text:?}: {e}"),
+    Quantity::parse(&text).map_err(|e| BadQuantity::Invalid(format!("invalid quantity {text:?}: {e}")))
+}
+
+fn quantity_at(v: &Value, path: impl FnOnce() -> String) -> Result<Quantity, DecodeError> {
+    parse_quantity(v).map_err(|bad| match bad {
+        BadQuantity::WrongType(found) => DecodeError::WrongType {
+            path: path(),
+            expected: "quantity (string or number)",
+            found,
+        },
+        BadQuantity::Invalid(reason) => DecodeError::Invalid { path: path(), reason },
     })
 }
 
@@ -94,7 +103,7 @@ fn resource_list(root: &Value, base: &str, path: &str) -> Result<ResourceList, D
         if v.is_null() {
             continue;
         }
-        out.insert(k.clone(), quantity_at(v, &format!("{base}.{path}.{k}"))?);
+        out.insert(k.clone(), quantity_at(v, || format!("{base}.{path}.{k}"))?);
     }
     Ok(out)
 }
@@ -119,7 +128,7 @@ impl QueueView {
                 .unwrap_or_default()
         };
         let allocated_pods = match decode::lookup(v, base, "status.allocated.pods")? {
-            Some(q) => Some(quantity_at(q, &format!("{base}.status.allocated.pods"))?),
+            Some(q) => Some(quantity_at(q, || format!("{base}.status.allocated.pods"))?),
             None => None,
         };
         Ok(QueueView {
@@ -158,7 +167,9 @@ impl QueueView {
         let spec = field_object(obj, "spec", "spec")?;
         let status = field_object(obj, "status", "status")?;
         let name = field_str(meta, "name", "metadata.name")?.to_string();
-        let at = |p: &str| format!("queue {name}: {p}");
+        // Error paths name the queue; formatted only when a field is bad.
+        let who = name.as_str();
+        let at = |p: &'static str| move || format!("queue {who}: {p}");
         let annotations = field_object(meta, "annotations", "metadata.annotations")?;
         let ann = |key: &str| -> Result<String, String> {
             Ok(field_str(annotations, key, &format!("metadata.annotations.{key}"))?.to_string())
@@ -166,14 +177,14 @@ impl QueueView {
         let guarantee = field_object(spec, "guarantee", "spec.guarantee")?;
         let allocated = field_object(status, "allocated", "status.allocated")?;
         let allocated_pods = match allocated.and_then(|a| a.get("pods")).filter(|p| !p.is_null()) {
-            Some(p) => Some(answer_quantity(p, &at("status.allocated.pods"))?),
+            Some(p) => Some(answer_quantity(p, at("status.allocated.pods"))?),
             None => None,
         };
         Ok(QueueView {
             weight: None,
-            capability: answer_list(spec, "capability", &at("spec.capability"))?,
-            deserved: answer_list(spec, "deserved", &at("spec.deserved"))?,
-            guarantee: answer_list(guarantee, "resource", &at("spec.guarantee.resource"))?,
+            capability: answer_list(spec, "capability", at("spec.capability"))?,
+            deserved: answer_list(spec, "deserved", at("spec.deserved"))?,
+            guarantee: answer_list(guarantee, "resource", at("spec.guarantee.resource"))?,
             parent: field_str(spec, "parent", "spec.parent")?.to_string(),
             reclaimable: None,
             hierarchy: ann(HIERARCHY)?,
@@ -223,29 +234,30 @@ fn field_str<'a>(parent: Option<&'a Object>, key: &str, path: &str) -> Result<&'
     }
 }
 
-fn answer_quantity(v: &Value, path: &str) -> Result<Quantity, String> {
-    let text: Cow<str> = match v {
-        Value::String(s) => Cow::Borrowed(s.trim()),
-        Value::Number(n) => Cow::Owned(n.to_string()),
-        other => {
-            return Err(format!(
-                "{path}: expected quantity (string or number), got {}",
-                type_name(other)
-            ))
+fn answer_quantity(v: &Value, path: impl FnOnce() -> String) -> Result<Quantity, String> {
+    parse_quantity(v).map_err(|bad| match bad {
+        BadQuantity::WrongType(found) => {
+            format!("{}: expected quantity (string or number), got {found}", path())
         }
-    };
-    Quantity::parse(&text).map_err(|e| format!("{path}: invalid quantity {text:?}: {e}"))
+        BadQuantity::Invalid(reason) => format!("{}: {reason}", path()),
+    })
 }
 
 /// A resource list field of `parent`; null entries are skipped.
-fn answer_list(parent: Option<&Object>, key: &str, path: &str) -> Result<ResourceList, String> {
+fn answer_list(
+    parent: Option<&Object>,
+    key: &str,
+    path: impl Fn() -> String,
+) -> Result<ResourceList, String> {
     let mut out = ResourceList::new();
-    let Some(list) = field_object(parent, key, path)? else {
-        return Ok(out);
+    let list = match parent.and_then(|p| p.get(key)) {
+        None | Some(Value::Null) => return Ok(out),
+        Some(Value::Object(o)) => o,
+        Some(other) => return Err(format!("{}: expected object, got {}", path(), type_name(other))),
     };
     for (k, v) in list {
         if !v.is_null() {
-            out.insert(k.clone(), answer_quantity(v, &format!("{path}.{k}"))?);
+            out.insert(k.clone(), answer_quantity(v, || format!("{}.{k}", path()))?);
         }
     }
     Ok(out)
@@ -435,6 +447,22 @@ mod tests {
         assert_eq!(
             QueueView::from_slice(br#"{"metadata":{"name":"a"},"status":{"allocated":{"pods":[1]}}}"#),
             Err("queue a: status.allocated.pods: expected quantity (string or number), got array".into())
+        );
+        // resource lists: the list, then the entry, each named under the queue
+        assert_eq!(
+            QueueView::from_slice(br#"{"metadata":{"name":"a"},"spec":{"deserved":["cpu"]}}"#),
+            Err("queue a: spec.deserved: expected object, got array".into())
+        );
+        assert_eq!(
+            QueueView::from_slice(br#"{"metadata":{"name":"a"},"spec":{"guarantee":{"resource":{"cpu":"x1"}}}}"#),
+            Err(format!(
+                "queue a: spec.guarantee.resource.cpu: invalid quantity \"x1\": {}",
+                Quantity::parse("x1").unwrap_err()
+            ))
+        );
+        assert_eq!(
+            QueueView::from_slice(br#"{"metadata":{"name":"a"},"spec":{"capability":{"cpu":true}}}"#),
+            Err("queue a: spec.capability.cpu: expected quantity (string or number), got boolean".into())
         );
         assert_eq!(
             QueueView::from_slice(b"[]"),
