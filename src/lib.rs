@@ -44,7 +44,9 @@ pub fn validate(payload: &[u8]) -> guest::CallResult {
 
 /// `validate_settings`: checks the settings alone; errors name the key.
 pub fn validate_settings(payload: &[u8]) -> guest::CallResult {
-    let answer = match serde_json::from_slice(payload) {
+    // The strict parser, as `validate` reads the settings: a duplicate key
+    // refused here would otherwise fail every request later.
+    let answer = match transition_core::decode::from_slice_strict(payload) {
         Err(e) => SettingsValidationResponse {
             valid: false,
             message: Some(format!("settings are not valid JSON: {e}")),

@@ -180,6 +180,34 @@ fn settings_errors_name_the_key() {
     );
 }
 
+#[test]
+fn settings_with_a_duplicate_key_are_refused_at_load_like_in_validate() {
+    // `validate` reads its settings strictly; accepting these here would
+    // load a policy that then fails every request.
+    let out = policy()
+        .call_raw(
+            "validate_settings",
+            br#"{"maxQueueDepth": 3, "maxQueueDepth": 4}"#,
+        )
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<SettingsResponse>(&out).unwrap(),
+        SettingsResponse {
+            valid: false,
+            message: Some(
+                "settings are not valid JSON: duplicate key `maxQueueDepth` at line 1 column 36".into()
+            )
+        }
+    );
+    let r = validate_raw(
+        br#"{"request": {"operation": "CREATE", "resource": {}}, "settings": {"maxQueueDepth": 3, "maxQueueDepth": 4}}"#,
+    );
+    assert_eq!(
+        r["message"],
+        "cannot decode the admission request: validation payload is not valid JSON: duplicate key `maxQueueDepth` at line 1 column 101"
+    );
+}
+
 fn validate_raw(payload: &[u8]) -> Value {
     serde_json::from_slice(&policy().call_raw("validate", payload).unwrap()).unwrap()
 }

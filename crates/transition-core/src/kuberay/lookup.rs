@@ -76,7 +76,7 @@ impl<'a> Lookups<'a> {
             })?;
         let value = match bytes {
             None => None,
-            Some(b) => Some(serde_json::from_slice::<Value>(&b).map_err(|e| Rejection {
+            Some(b) => Some(crate::decode::from_slice(&b).map_err(|e| Rejection {
                 rule,
                 message: format!(
                     "{rule}: lookup get {} {} {ns}/{name} failed: answer is not valid JSON: {e}",

@@ -186,12 +186,16 @@ impl RayService {
     /// Decodes a RayService; `base` names `v` in errors (e.g. `request.object`).
     pub fn from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
         must_be_object(v, base)?;
+        // Paths are literals: these run on every RayService admission.
         let rc = "spec.rayClusterConfig";
-        let head_containers =
-            decode::opt_array(v, base, &format!("{rc}.headGroupSpec.template.spec.containers"))?
-                .map_or(0, Vec::len);
+        let head_containers = decode::opt_array(
+            v,
+            base,
+            "spec.rayClusterConfig.headGroupSpec.template.spec.containers",
+        )?
+        .map_or(0, Vec::len);
         let mut worker_groups = Vec::new();
-        if let Some(groups) = decode::opt_array(v, base, &format!("{rc}.workerGroupSpecs"))? {
+        if let Some(groups) = decode::opt_array(v, base, "spec.rayClusterConfig.workerGroupSpecs")? {
             for (i, g) in groups.iter().enumerate() {
                 let b = format!("{base}.{rc}.workerGroupSpecs[{i}]");
                 must_be_object(g, &b)?;
@@ -208,22 +212,46 @@ impl RayService {
         let cluster_upgrade_options = match decode::opt_object(v, base, opts)? {
             None => None,
             Some(_) => Some(ClusterUpgradeOptions {
-                max_surge_percent: decode::opt_i64(v, base, &format!("{opts}.maxSurgePercent"))?,
-                step_size_percent: decode::opt_i64(v, base, &format!("{opts}.stepSizePercent"))?,
-                interval_seconds: decode::opt_i64(v, base, &format!("{opts}.intervalSeconds"))?,
-                gateway_class_name: string(v, base, &format!("{opts}.gatewayClassName"))?,
+                max_surge_percent: decode::opt_i64(
+                    v,
+                    base,
+                    "spec.upgradeStrategy.clusterUpgradeOptions.maxSurgePercent",
+                )?,
+                step_size_percent: decode::opt_i64(
+                    v,
+                    base,
+                    "spec.upgradeStrategy.clusterUpgradeOptions.stepSizePercent",
+                )?,
+                interval_seconds: decode::opt_i64(
+                    v,
+                    base,
+                    "spec.upgradeStrategy.clusterUpgradeOptions.intervalSeconds",
+                )?,
+                gateway_class_name: string(
+                    v,
+                    base,
+                    "spec.upgradeStrategy.clusterUpgradeOptions.gatewayClassName",
+                )?,
             }),
         };
         let spec = RayServiceSpec {
             head_containers,
-            head_service_name: string(v, base, &format!("{rc}.headGroupSpec.headService.metadata.name"))?,
+            head_service_name: string(
+                v,
+                base,
+                "spec.rayClusterConfig.headGroupSpec.headService.metadata.name",
+            )?,
             worker_groups,
-            enable_in_tree_autoscaling: decode::opt_bool(v, base, &format!("{rc}.enableInTreeAutoscaling"))?
-                .unwrap_or(false),
+            enable_in_tree_autoscaling: decode::opt_bool(
+                v,
+                base,
+                "spec.rayClusterConfig.enableInTreeAutoscaling",
+            )?
+            .unwrap_or(false),
             enable_k8s_token_auth: decode::opt_bool(
                 v,
                 base,
-                &format!("{rc}.authOptions.enableK8sTokenAuth"),
+                "spec.rayClusterConfig.authOptions.enableK8sTokenAuth",
             )?
             .unwrap_or(false),
             upgrade_type: decode::opt_str(v, base, "spec.upgradeStrategy.type")?.map(str::to_string),

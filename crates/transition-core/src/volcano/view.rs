@@ -155,7 +155,7 @@ impl QueueView {
 
     /// Reads a Queue from a lookup answer (raw JSON bytes).
     pub fn from_slice(bytes: &[u8]) -> Result<Self, String> {
-        let v: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let v: Value = decode::from_slice(bytes).map_err(|e| e.to_string())?;
         Self::from_answer(&v)
     }
 
@@ -274,7 +274,7 @@ fn answer_items(v: &Value) -> Result<&[Value], String> {
 
 /// Decodes a `QueueList` answer into views (items in answer order).
 pub fn decode_queue_list(bytes: &[u8]) -> Result<Vec<QueueView>, String> {
-    let list: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let list: Value = decode::from_slice(bytes).map_err(|e| e.to_string())?;
     answer_items(&list)?.iter().map(QueueView::from_answer).collect()
 }
 
@@ -300,7 +300,7 @@ pub fn count_podgroups_in_queue(bytes: &[u8], queue: &str) -> Result<usize, Stri
 /// `podgroup_list` fuzz target, which holds the scan to it.
 #[doc(hidden)]
 pub fn count_podgroups_in_value(bytes: &[u8], queue: &str) -> Result<usize, String> {
-    let list: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let list: Value = decode::from_slice(bytes).map_err(|e| e.to_string())?;
     let mut count = 0;
     for item in answer_items(&list)? {
         let spec = field_object(Some(as_object(item, "podgroup")?), "spec", "spec")?;
@@ -454,7 +454,9 @@ mod tests {
             Err("queue a: spec.deserved: expected object, got array".into())
         );
         assert_eq!(
-            QueueView::from_slice(br#"{"metadata":{"name":"a"},"spec":{"guarantee":{"resource":{"cpu":"x1"}}}}"#),
+            QueueView::from_slice(
+                br#"{"metadata":{"name":"a"},"spec":{"guarantee":{"resource":{"cpu":"x1"}}}}"#
+            ),
             Err(format!(
                 "queue a: spec.guarantee.resource.cpu: invalid quantity \"x1\": {}",
                 Quantity::parse("x1").unwrap_err()
