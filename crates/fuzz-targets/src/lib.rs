@@ -18,6 +18,8 @@
 //!   `object` on CREATE/UPDATE) is never accepted;
 //! - evaluation is deterministic (the structured targets evaluate a quarter
 //!   of their inputs twice);
+//! - the payload decode's fast path answers as the `Value` decoder does
+//!   (`ValidationPayload::decode` against `decode_value`);
 //! - settings and quantities round-trip through their printed forms.
 
 use std::sync::OnceLock;
@@ -259,6 +261,11 @@ pub fn must_reject(req: &Value) -> Option<String> {
 }
 
 fn checked(payload: &[u8], request: Option<&Value>, store: &mut ObjectStore) -> Verdict {
+    assert_eq!(
+        ValidationPayload::decode(payload),
+        ValidationPayload::decode_value(payload),
+        "the payload's fast path and the Value decoder disagree"
+    );
     let v = validate_in(payload, store);
     check_verdict(&v);
     if let Some(reason) = request.and_then(must_reject) {

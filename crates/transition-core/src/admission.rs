@@ -23,7 +23,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         match s {
             "CREATE" => Operation::Create,
             "UPDATE" => Operation::Update,
@@ -149,26 +149,45 @@ impl AdmissionRequest {
                 })
                 .collect::<Result<_, _>>()?,
         };
+        // One loop rather than ten inlined reads: this path now runs only
+        // for payloads the fast path gave up on, and the module is tight.
+        // Fields are read in this order, so the first bad one is named.
+        let mut strs: [String; 10] = Default::default();
+        for (slot, path) in strs.iter_mut().zip([
+            "uid",
+            "kind.group",
+            "kind.version",
+            "kind.kind",
+            "resource.group",
+            "resource.version",
+            "resource.resource",
+            "subResource",
+            "name",
+            "namespace",
+        ]) {
+            *slot = s(path)?;
+        }
+        let operation = Operation::parse(decode::req_str(&value, base, "operation")?);
+        let username = s("userInfo.username")?;
+        let [uid, kind_group, kind_version, kind, group, version, resource, sub_resource, name, namespace] =
+            strs;
         Ok(AdmissionRequest {
-            uid: s("uid")?,
+            uid,
             kind: GroupVersionKind {
-                group: s("kind.group")?,
-                version: s("kind.version")?,
-                kind: s("kind.kind")?,
+                group: kind_group,
+                version: kind_version,
+                kind,
             },
             resource: GroupVersionResource {
-                group: s("resource.group")?,
-                version: s("resource.version")?,
-                resource: s("resource.resource")?,
+                group,
+                version,
+                resource,
             },
-            sub_resource: s("subResource")?,
-            name: s("name")?,
-            namespace: s("namespace")?,
-            operation: Operation::parse(decode::req_str(&value, base, "operation")?),
-            user_info: UserInfo {
-                username: s("userInfo.username")?,
-                groups,
-            },
+            sub_resource,
+            name,
+            namespace,
+            operation,
+            user_info: UserInfo { username, groups },
             object,
             old_object,
         })
@@ -197,6 +216,18 @@ impl ValidationPayload {
     /// Errors: malformed JSON, a missing `request`, or invalid settings, each
     /// with a message that names the field.
     pub fn decode(payload: &[u8]) -> Result<Self, DecodeError> {
+        match crate::envelope::decode(payload) {
+            Some(fast) => Ok(ValidationPayload {
+                request: fast.request,
+                settings: settings(&fast.settings)?,
+            }),
+            None => Self::decode_value(payload),
+        }
+    }
+
+    /// The `Value` path of [`Self::decode`]: the reference the fast path
+    /// ([`crate::envelope`]) is held to, and the one that names every error.
+    pub fn decode_value(payload: &[u8]) -> Result<Self, DecodeError> {
         let mut value: Value = decode::from_slice_strict(payload).map_err(|e| DecodeError::Syntax {
             what: "validation payload",
             reason: e.to_string(),
@@ -216,13 +247,16 @@ impl ValidationPayload {
             }
             r => AdmissionRequest::from_value(r, "request")?,
         };
-        let settings =
-            Settings::from_value(&take(&mut value, "settings")).map_err(|e| DecodeError::Invalid {
-                path: "settings".into(),
-                reason: e.to_string(),
-            })?;
+        let settings = settings(&take(&mut value, "settings"))?;
         Ok(ValidationPayload { request, settings })
     }
+}
+
+fn settings(value: &Value) -> Result<Settings, DecodeError> {
+    Settings::from_value(value).map_err(|e| DecodeError::Invalid {
+        path: "settings".into(),
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(test)]

@@ -319,14 +319,15 @@ fn parse(bytes: &[u8], seed: strict::Seed) -> Result<Value, serde_json::Error> {
 }
 
 pub(crate) mod strict {
-    use std::fmt;
+    use serde::de::{self, DeserializeSeed};
+    use serde_json::Value;
 
-    use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
-    use serde_json::map::Entry;
-    use serde_json::{Map, Number, Value};
+    use crate::envelope::{Node, Read};
 
     /// Reads any JSON into a `Value`; `last_wins` says what a duplicate
-    /// key does: replaces the earlier value, or is an error.
+    /// key does: replaces the earlier value, or is an error. The visitor is
+    /// [`Node::Json`], shared with the payload's fast path so that the module
+    /// holds one instance of serde_json's `deserialize_any`.
     #[derive(Clone, Copy)]
     pub struct Seed {
         last_wins: bool,
@@ -340,70 +341,13 @@ pub(crate) mod strict {
     impl<'de> DeserializeSeed<'de> for Seed {
         type Value = Value;
         fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-            d.deserialize_any(Strict(self))
-        }
-    }
-
-    struct Strict(Seed);
-
-    impl<'de> Visitor<'de> for Strict {
-        type Value = Value;
-
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("any JSON value")
-        }
-        fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
-            Ok(Value::Bool(b))
-        }
-        fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
-            Ok(Value::Number(n.into()))
-        }
-        fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
-            Ok(Value::Number(n.into()))
-        }
-        fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
-            Ok(Number::from_f64(n).map_or(Value::Null, Value::Number))
-        }
-        fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-            Ok(Value::String(s.to_owned()))
-        }
-        fn visit_string<E>(self, s: String) -> Result<Value, E> {
-            Ok(Value::String(s))
-        }
-        fn visit_unit<E>(self) -> Result<Value, E> {
-            Ok(Value::Null)
-        }
-        fn visit_none<E>(self) -> Result<Value, E> {
-            Ok(Value::Null)
-        }
-        fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-            self.0.deserialize(d)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-            while let Some(v) = seq.next_element_seed(self.0)? {
-                items.push(v);
+            let node = Node::Json {
+                last_wins: self.last_wins,
+            };
+            match node.deserialize(d)? {
+                Read::Json(v) => Ok(v),
+                _ => Err(de::Error::custom("expected any JSON value")),
             }
-            Ok(Value::Array(items))
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-            let mut out = Map::new();
-            while let Some(key) = map.next_key::<String>()? {
-                // One search per key: the entry says whether it was there.
-                match out.entry(key) {
-                    Entry::Vacant(slot) => {
-                        slot.insert(map.next_value_seed(self.0)?);
-                    }
-                    Entry::Occupied(mut slot) if self.0.last_wins => {
-                        slot.insert(map.next_value_seed(self.0)?);
-                    }
-                    Entry::Occupied(slot) => {
-                        let shown: String = slot.key().chars().take(64).collect();
-                        return Err(de::Error::custom(format_args!("duplicate key `{shown}`")));
-                    }
-                }
-            }
-            Ok(Value::Object(out))
         }
     }
 }

@@ -19,6 +19,7 @@
 pub mod admission;
 pub mod cluster;
 pub mod decode;
+mod envelope;
 pub mod kuberay;
 pub mod quantity;
 pub mod settings;

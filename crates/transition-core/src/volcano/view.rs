@@ -171,8 +171,16 @@ impl QueueView {
         let who = name.as_str();
         let at = |p: &'static str| move || format!("queue {who}: {p}");
         let annotations = field_object(meta, "annotations", "metadata.annotations")?;
+        // As `field_str`, with the path formatted only for a bad value.
         let ann = |key: &str| -> Result<String, String> {
-            Ok(field_str(annotations, key, &format!("metadata.annotations.{key}"))?.to_string())
+            match annotations.and_then(|a| a.get(key)) {
+                None | Some(Value::Null) => Ok(String::new()),
+                Some(Value::String(s)) => Ok(s.clone()),
+                Some(other) => Err(format!(
+                    "metadata.annotations.{key}: expected string, got {}",
+                    type_name(other)
+                )),
+            }
         };
         let guarantee = field_object(spec, "guarantee", "spec.guarantee")?;
         let allocated = field_object(status, "allocated", "status.allocated")?;
