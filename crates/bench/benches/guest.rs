@@ -229,7 +229,7 @@ fn report(
 ) -> String {
     let mut md = String::new();
     md.push_str(&format!(
-        "Modules: transition-guard {} bytes, accept-all {} bytes (release builds, before wasm-opt).\n\
+        "Modules measured: transition-guard {} bytes, accept-all {} bytes.\n\
          Each figure is the median over {rounds} rounds; in every round the policy and the baseline run \
          a batch of about {} back to back, and the ratio is the median of the per-round ratios.\n\n",
         thousands(tg_bytes.len() as u64),
