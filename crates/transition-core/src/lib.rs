@@ -17,6 +17,7 @@
 //! for the fields they read.
 
 pub mod admission;
+mod big;
 pub mod cluster;
 pub mod decode;
 mod envelope;

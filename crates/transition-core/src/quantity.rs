@@ -15,6 +15,8 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use crate::big::Big;
+
 /// Nano-units per unit.
 const NANO: i128 = 1_000_000_000;
 /// Largest magnitude Kubernetes keeps: `2^63 - 1` units.
@@ -68,44 +70,6 @@ impl PartialOrd for Quantity {
 impl Ord for Quantity {
     fn cmp(&self, other: &Self) -> Ordering {
         self.nanos.cmp(&other.nanos)
-    }
-}
-
-/// Minimal unsigned big integer (base 2^32, little endian): only what exact
-/// parsing needs.
-#[derive(Debug, Clone)]
-struct Big(Vec<u32>);
-
-impl Big {
-    fn mul_add(&mut self, m: u32, a: u32) {
-        let mut carry = a as u64;
-        for limb in &mut self.0 {
-            let v = *limb as u64 * m as u64 + carry;
-            *limb = v as u32;
-            carry = v >> 32;
-        }
-        if carry > 0 {
-            self.0.push(carry as u32);
-        }
-    }
-    /// Divides in place, returns the remainder.
-    fn div_rem(&mut self, d: u32) -> u32 {
-        let mut rem = 0u64;
-        for limb in self.0.iter_mut().rev() {
-            let cur = (rem << 32) | *limb as u64;
-            *limb = (cur / d as u64) as u32;
-            rem = cur % d as u64;
-        }
-        while self.0.last() == Some(&0) {
-            self.0.pop();
-        }
-        rem as u32
-    }
-    fn to_u128(&self) -> Option<u128> {
-        if self.0.len() > 4 {
-            return None;
-        }
-        Some(self.0.iter().rev().fold(0u128, |acc, l| (acc << 32) | *l as u128))
     }
 }
 
@@ -371,25 +335,15 @@ fn exact_nanos(sig: &str, k: i64, b: u32) -> i128 {
     }
     let (kept, rest) = sig.split_at(sig.len().min(KEEP_DIGITS));
     let sticky = rest.bytes().any(|c| c != b'0');
-    let mut k = k + rest.len() as i64;
-    let mut big = Big(Vec::new());
-    for c in kept.bytes() {
-        big.mul_add(10, (c - b'0') as u32);
-    }
-    for _ in 0..b {
-        big.mul_add(2, 0);
-    }
-    let mut inexact = sticky;
-    while k > 0 {
-        big.mul_add(10, 0);
-        k -= 1;
-    }
-    while k < 0 {
-        if big.div_rem(10) != 0 {
-            inexact = true;
-        }
-        k += 1;
-    }
+    let k = k + rest.len() as i64;
+    let mut big = Big::from_digits(kept.as_bytes());
+    big.mul_pow2(b);
+    let inexact = if k >= 0 {
+        big.mul_pow10(k as u64);
+        sticky
+    } else {
+        big.div_pow10(k.unsigned_abs()) | sticky
+    };
     let v = match big.to_u128() {
         Some(v) if v <= MAX_NANOS as u128 => v as i128,
         _ => return MAX_NANOS,
@@ -449,6 +403,64 @@ mod tests {
 
     fn q(s: &str) -> Quantity {
         Quantity::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    /// `exact_nanos` one digit, one doubling and one power of ten at a time:
+    /// the reference its chunked steps are held to.
+    fn nanos_digit_by_digit(sig: &str, mut k: i64, b: u32) -> Option<u128> {
+        let mut big = Big::default();
+        for c in sig.bytes() {
+            big.mul_add(10, (c - b'0') as u32);
+        }
+        for _ in 0..b {
+            big.mul_add(2, 0);
+        }
+        let mut inexact = false;
+        while k > 0 {
+            big.mul_add(10, 0);
+            k -= 1;
+        }
+        while k < 0 {
+            inexact |= big.div_pow10(1);
+            k += 1;
+        }
+        Some(big.to_u128()? + inexact as u128)
+    }
+
+    #[test]
+    fn chunked_arithmetic_agrees_with_digit_by_digit() {
+        let sigs = [
+            "1",
+            "7",
+            "999",
+            "1024",
+            "123456789",
+            "1234567891",
+            "18446744073",
+            "999999999999999999",
+            "9223372036854775807",
+            "18446744073709551615",
+            "340282366920938463463374607431768211455",
+        ];
+        let mut compared = 0;
+        for sig in sigs {
+            for k in -45..=30 {
+                for b in [0, 1, 10, 20, 30, 31, 32, 40, 50, 60] {
+                    let Some(reference) = nanos_digit_by_digit(sig, k, b) else {
+                        continue;
+                    };
+                    // exact_nanos caps and floors before its arithmetic.
+                    let n = sig.len() as i64;
+                    if n - 1 + k >= 28 || n + k + 19 <= 0 {
+                        continue;
+                    }
+                    let expected = reference.min(MAX_NANOS as u128) as i128;
+                    assert_eq!(exact_nanos(sig, k, b), expected, "{sig} * 10^{k} * 2^{b}");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 2000, "{compared}");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! - [`resource`]: the scheduler's resource arithmetic used by V6.
 //! - [`rules`]: every rule as a pure function.
 //! - [`lookup`]: memoized, lazy cluster lookups for one request.
+//! - [`weight`]: a hierarchy weight as Go's `ParseFloat` reads it (V3).
 //!
 //! Entry points (called by [`crate::evaluate`]): [`admit_queue`] (main
 //! resource and `status`), [`admit_podgroup`], [`admit_job`].
@@ -18,6 +19,7 @@ pub mod resource;
 pub mod rules;
 pub mod state;
 pub mod view;
+pub mod weight;
 
 use serde_json::Value;
 

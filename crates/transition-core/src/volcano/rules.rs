@@ -15,6 +15,7 @@ use crate::volcano::lookup::{not_found, Lookups};
 use crate::volcano::resource::{format_with_type, is_extended_resource_name, SchedResource};
 use crate::volcano::state::{self, QueueLifecycle, QueueState, Refusal};
 use crate::volcano::view::{same_resources, QueueRefView, QueueView};
+use crate::volcano::weight::{self, Weight};
 
 /// Result of one rule: `Err` carries the rejection.
 pub type RuleResult = Result<(), Rejection>;
@@ -237,25 +238,6 @@ pub fn go_quote(s: &str) -> String {
     out
 }
 
-/// Go `strconv.ParseFloat(s, 64)`, reduced to accept/refuse with Go's error text.
-fn go_parse_float(s: &str) -> Result<f64, String> {
-    let lower = s.to_ascii_lowercase();
-    let body = lower.trim_start_matches(['+', '-']);
-    let named = matches!(body, "inf" | "infinity" | "nan");
-    let plain = !body.is_empty() && body.bytes().all(|c| c.is_ascii_digit() || b".e+-".contains(&c));
-    match (named || plain).then(|| s.parse::<f64>().ok()).flatten() {
-        Some(f) if f.is_infinite() && !named => Err(format!(
-            "strconv.ParseFloat: parsing {}: value out of range",
-            go_quote(s)
-        )),
-        Some(f) => Ok(f),
-        None => Err(format!(
-            "strconv.ParseFloat: parsing {}: invalid syntax",
-            go_quote(s)
-        )),
-    }
-}
-
 /// V3, single-object part: hierarchy and weights of equal length, weights
 /// positive numbers. `None` when the annotations are absent or valid.
 pub fn v3_annotations(q: &QueueView) -> Option<String> {
@@ -272,21 +254,22 @@ pub fn v3_annotations(q: &QueueView) -> Option<String> {
         ));
     }
     for w in weights {
-        match go_parse_float(w) {
-            Err(e) => {
-                return Some(format!(
-                    "{ANN_PATH}: Invalid value: {}: {w} in the {ws} is invalid number: {e}",
-                    go_quote(ws)
-                ))
-            }
-            Ok(f) if f <= 0.0 => {
-                return Some(format!(
-                    "{ANN_PATH}: Invalid value: {}: {w} in the {ws} must be larger than 0",
-                    go_quote(ws)
-                ))
-            }
-            Ok(_) => {}
-        }
+        let problem = match weight::classify(w) {
+            Weight::Positive => continue,
+            Weight::NotPositive => "must be larger than 0".to_string(),
+            Weight::Syntax => format!(
+                "is invalid number: strconv.ParseFloat: parsing {}: invalid syntax",
+                go_quote(w)
+            ),
+            Weight::Range => format!(
+                "is invalid number: strconv.ParseFloat: parsing {}: value out of range",
+                go_quote(w)
+            ),
+        };
+        return Some(format!(
+            "{ANN_PATH}: Invalid value: {}: {w} in the {ws} {problem}",
+            go_quote(ws)
+        ));
     }
     None
 }
