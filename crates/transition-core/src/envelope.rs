@@ -77,8 +77,8 @@ pub(crate) enum Node {
 pub(crate) enum Read {
     Payload(Box<Envelope>),
     Request(Box<AdmissionRequest>),
-    Triple([String; 3]),
-    UserInfo(UserInfo),
+    Triple(Box<[String; 3]>),
+    UserInfo(Box<UserInfo>),
     Str(String),
     Strings(Vec<String>),
     /// Any JSON, by the strict parser (`object`, `oldObject`, `settings`).
@@ -351,13 +351,14 @@ impl Fields {
                     r.old_object = v
                 }
             }
-            (Fields::Request { r, .. }, Read::Triple([group, version, kind])) if i == 1 => {
+            (Fields::Request { r, .. }, Read::Triple(t)) if i == 1 => {
+                let [group, version, kind] = *t;
                 r.kind = GroupVersionKind { group, version, kind }
             }
             // a null resource counts as missing, as in the `Value` path
-            (Fields::Request { resource, .. }, Read::Triple(t)) => *resource = Some(t),
+            (Fields::Request { resource, .. }, Read::Triple(t)) => *resource = Some(*t),
             (Fields::Request { resource, .. }, Read::Null) if i == 2 => *resource = None,
-            (Fields::Request { r, .. }, Read::UserInfo(u)) => r.user_info = u,
+            (Fields::Request { r, .. }, Read::UserInfo(u)) => r.user_info = *u,
             (Fields::Request { operation, .. }, Read::Str(s)) if i == 6 => *operation = Some(s),
             (Fields::Request { operation, .. }, Read::Null) if i == 6 => *operation = None,
             (Fields::Request { .. }, Read::Null) => {}
@@ -404,8 +405,8 @@ impl Fields {
                 r.operation = Operation::parse(&operation?);
                 Read::Request(r)
             }
-            Fields::Triple(t) => Read::Triple(t),
-            Fields::UserInfo(u) => Read::UserInfo(u),
+            Fields::Triple(t) => Read::Triple(Box::new(t)),
+            Fields::UserInfo(u) => Read::UserInfo(Box::new(u)),
             Fields::None => return None,
         })
     }
