@@ -96,7 +96,17 @@ impl Policy {
         let grants = Grants::from_module(bytes)
             .map_err(|e| RunnerError::Load(e.to_string()))?
             .unwrap_or_default();
-        let pre = WasmtimeEngineProviderBuilder::new()
+        let mut builder = WasmtimeEngineProviderBuilder::new();
+        // A profiling aid: `POLICY_RUNNER_PERFMAP=1` writes /tmp/perf-<pid>.map,
+        // so `perf report` names the guest's functions (an unstripped module
+        // names them as the source does).
+        if std::env::var_os("POLICY_RUNNER_PERFMAP").is_some() {
+            let mut config = wasmtime::Config::default();
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+            let engine = wasmtime::Engine::new(&config).map_err(|e| RunnerError::Load(e.to_string()))?;
+            builder = builder.engine(engine);
+        }
+        let pre = builder
             .module_bytes(bytes)
             .build_pre()
             .map_err(|e| RunnerError::Load(e.to_string()))?;
