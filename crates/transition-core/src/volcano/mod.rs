@@ -184,9 +184,9 @@ fn queue_status(req: &AdmissionRequest, lk: &mut Lookups) -> Result<Verdict, Rej
             ),
         });
     }
-    let q = QueueView::from_value(required(&req.object, "request.object")?, "request.object")
+    let q = QueueView::status_from_value(required(&req.object, "request.object")?, "request.object")
         .map_err(decode_err)?;
-    let old = QueueView::from_value(
+    let old = QueueView::status_from_value(
         required(&req.old_object, "request.oldObject")?,
         "request.oldObject",
     )

@@ -728,3 +728,82 @@ fn quoted_values_escape_like_go() {
     );
     assert_eq!(calls, vec![]);
 }
+
+#[test]
+fn status_writes_are_judged_on_status_alone() {
+    // A stored spec the spec rules would refuse (a quantity that is not one)
+    // does not block a legal status transition: S1/T* never read the spec.
+    let mut eng = queue("eng", "", json!({"weight": 1}), "Open");
+    eng["spec"]["capability"] = json!({"cpu": "lots"});
+    assert_eq!(
+        run(
+            &request("UPDATE", "status", with_state(&eng, "Closing"), eng.clone()),
+            &Settings::default(),
+            vec![]
+        )
+        .0,
+        Verdict::Accept
+    );
+    // The fields they do read are still checked, by path.
+    let mut bad = eng.clone();
+    bad["status"]["state"] = json!(7);
+    assert_eq!(
+        run(
+            &request("UPDATE", "status", bad, eng.clone()),
+            &Settings::default(),
+            vec![]
+        )
+        .0,
+        Verdict::reject(
+            "decode",
+            "request.object.status.state: expected string, got integer"
+        )
+    );
+    let mut bad_old = eng.clone();
+    bad_old["spec"]["parent"] = json!(["root"]);
+    assert_eq!(
+        run(
+            &request("UPDATE", "status", with_state(&eng, "Closing"), bad_old),
+            &Settings::default(),
+            vec![]
+        )
+        .0,
+        Verdict::reject(
+            "decode",
+            "request.oldObject.spec.parent: expected string, got array"
+        )
+    );
+}
+
+#[test]
+fn the_status_view_reads_what_the_full_view_reads() {
+    use super::view::{QueueView, CLOSED_BY_PARENT};
+    let mut q = queue(
+        "eng",
+        "ml",
+        json!({"weight": 3, "capability": {"cpu": "4"}}),
+        "Closing",
+    );
+    q["metadata"]["annotations"] = json!({CLOSED_BY_PARENT: "true", "other": "x"});
+    let full = QueueView::from_value(&q, "request.object").unwrap();
+    let status = QueueView::status_from_value(&q, "request.object").unwrap();
+    assert_eq!(
+        status,
+        QueueView {
+            name: full.name.clone(),
+            parent: full.parent.clone(),
+            state: full.state.clone(),
+            closed_by_parent: full.closed_by_parent,
+            ..QueueView::default()
+        }
+    );
+    assert_eq!(
+        (
+            status.name.as_str(),
+            status.parent.as_str(),
+            status.state.as_str(),
+            status.closed_by_parent
+        ),
+        ("eng", "ml", "Closing", true)
+    );
+}

@@ -153,6 +153,36 @@ impl QueueView {
         })
     }
 
+    /// Reads only what the status rules (S1, T1–T6) use: name, parent,
+    /// state and the closed-by-parent annotation; the rest stays default.
+    /// A status write carries the stored spec, which those rules never read:
+    /// parsing its quantities cost a third of the status request.
+    ///
+    /// Errors: as [`Self::from_value`] for the fields it reads.
+    pub fn status_from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
+        if !v.is_object() {
+            return Err(DecodeError::WrongType {
+                path: base.to_string(),
+                expected: "object",
+                found: type_name(v),
+            });
+        }
+        let annotations = decode::opt_string_map(v, base, "metadata.annotations")?;
+        let closed_by_parent = annotations
+            .iter()
+            .any(|(k, v)| *k == CLOSED_BY_PARENT && *v == "true");
+        let text = |path: &str| -> Result<String, DecodeError> {
+            Ok(decode::opt_str(v, base, path)?.unwrap_or_default().to_string())
+        };
+        Ok(QueueView {
+            name: text("metadata.name")?,
+            parent: text("spec.parent")?,
+            state: text("status.state")?,
+            closed_by_parent,
+            ..QueueView::default()
+        })
+    }
+
     /// Reads a Queue from a lookup answer (raw JSON bytes).
     pub fn from_slice(bytes: &[u8]) -> Result<Self, String> {
         let v: Value = decode::from_slice(bytes).map_err(|e| e.to_string())?;
