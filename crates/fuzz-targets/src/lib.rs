@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use transition_core::cluster::ObjectStore;
 use transition_core::quantity::Quantity;
 use transition_core::settings::{Settings, KNOWN_KEYS};
-use transition_core::volcano::weight::{self, Weight};
+use transition_core::volcano::weight;
 use transition_core::{evaluate, ValidationPayload, Verdict};
 
 /// The fuzz targets, by the name of their `fuzz/fuzz_targets/<name>.rs` and
@@ -698,13 +698,11 @@ fn settings(data: &[u8]) {
 /// Rust's float parser (then `<= 0`) decides.
 fn quantity(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let by_parse = match text.parse::<f64>() {
-        Err(_) => Weight::Syntax,
-        Ok(f) if f.is_infinite() && !text.to_ascii_lowercase().contains("inf") => Weight::Range,
-        Ok(f) if f <= 0.0 => Weight::NotPositive,
-        Ok(_) => Weight::Positive,
-    };
-    assert_eq!(weight::classify(&text), by_parse, "weight {text:?}");
+    assert_eq!(
+        weight::classify(&text),
+        weight::classify_by_parsing(&text),
+        "weight {text:?}"
+    );
     match Quantity::parse(&text) {
         Ok(q) => {
             let canonical = q.canonical();

@@ -108,17 +108,23 @@ fn resource_list(root: &Value, base: &str, path: &str) -> Result<ResourceList, D
     Ok(out)
 }
 
+/// A request object must be a JSON object.
+fn expect_object(v: &Value, base: &str) -> Result<(), DecodeError> {
+    if v.is_object() {
+        return Ok(());
+    }
+    Err(DecodeError::WrongType {
+        path: base.to_string(),
+        expected: "object",
+        found: type_name(v),
+    })
+}
+
 impl QueueView {
     /// Reads a Queue from a request object. `base` names it in errors
     /// (`request.object`).
     pub fn from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
-        if !v.is_object() {
-            return Err(DecodeError::WrongType {
-                path: base.to_string(),
-                expected: "object",
-                found: type_name(v),
-            });
-        }
+        expect_object(v, base)?;
         let annotations = decode::opt_string_map(v, base, "metadata.annotations")?;
         let ann = |key: &str| {
             annotations
@@ -160,13 +166,7 @@ impl QueueView {
     ///
     /// Errors: as [`Self::from_value`] for the fields it reads.
     pub fn status_from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
-        if !v.is_object() {
-            return Err(DecodeError::WrongType {
-                path: base.to_string(),
-                expected: "object",
-                found: type_name(v),
-            });
-        }
+        expect_object(v, base)?;
         let annotations = decode::opt_string_map(v, base, "metadata.annotations")?;
         let closed_by_parent = annotations
             .iter()
@@ -362,13 +362,7 @@ pub struct QueueRefView {
 impl QueueRefView {
     /// Reads a PodGroup or vcjob request object.
     pub fn from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
-        if !v.is_object() {
-            return Err(DecodeError::WrongType {
-                path: base.to_string(),
-                expected: "object",
-                found: type_name(v),
-            });
-        }
+        expect_object(v, base)?;
         let s = |p: &str| -> Result<String, DecodeError> {
             Ok(decode::opt_str(v, base, p)?.unwrap_or_default().to_string())
         };
