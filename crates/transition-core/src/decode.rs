@@ -111,6 +111,11 @@ pub fn opt_str<'a>(root: &'a Value, base: &str, path: &str) -> Result<Option<&'a
     }
 }
 
+/// An optional string field, `""` when absent or null.
+pub fn string_or_empty(root: &Value, base: &str, path: &str) -> Result<String, DecodeError> {
+    Ok(opt_str(root, base, path)?.unwrap_or_default().to_string())
+}
+
 /// An optional boolean field.
 pub fn opt_bool(root: &Value, base: &str, path: &str) -> Result<Option<bool>, DecodeError> {
     match lookup(root, base, path)? {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::decode::{self, type_name, DecodeError};
+use crate::decode::{self, string_or_empty as string, type_name, DecodeError};
 
 /// `metadata` fields shared by every view.
 fn string_map(v: &Value, base: &str, path: &str) -> Result<BTreeMap<String, String>, DecodeError> {
@@ -18,10 +18,6 @@ fn string_map(v: &Value, base: &str, path: &str) -> Result<BTreeMap<String, Stri
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect())
-}
-
-fn string(v: &Value, base: &str, path: &str) -> Result<String, DecodeError> {
-    Ok(decode::opt_str(v, base, path)?.unwrap_or_default().to_string())
 }
 
 fn must_be_object(v: &Value, base: &str) -> Result<(), DecodeError> {

@@ -138,23 +138,17 @@ impl QueueView {
             None => None,
         };
         Ok(QueueView {
-            name: decode::opt_str(v, base, "metadata.name")?
-                .unwrap_or_default()
-                .to_string(),
+            name: decode::string_or_empty(v, base, "metadata.name")?,
             weight: decode::opt_i64(v, base, "spec.weight")?,
             capability: resource_list(v, base, "spec.capability")?,
             deserved: resource_list(v, base, "spec.deserved")?,
             guarantee: resource_list(v, base, "spec.guarantee.resource")?,
-            parent: decode::opt_str(v, base, "spec.parent")?
-                .unwrap_or_default()
-                .to_string(),
+            parent: decode::string_or_empty(v, base, "spec.parent")?,
             reclaimable: decode::opt_bool(v, base, "spec.reclaimable")?,
             closed_by_parent: ann(CLOSED_BY_PARENT) == "true",
             hierarchy: ann(HIERARCHY),
             hierarchy_weights: ann(HIERARCHY_WEIGHTS),
-            state: decode::opt_str(v, base, "status.state")?
-                .unwrap_or_default()
-                .to_string(),
+            state: decode::string_or_empty(v, base, "status.state")?,
             allocated_pods,
         })
     }
@@ -171,13 +165,10 @@ impl QueueView {
         let closed_by_parent = annotations
             .iter()
             .any(|(k, v)| *k == CLOSED_BY_PARENT && *v == "true");
-        let text = |path: &str| -> Result<String, DecodeError> {
-            Ok(decode::opt_str(v, base, path)?.unwrap_or_default().to_string())
-        };
         Ok(QueueView {
-            name: text("metadata.name")?,
-            parent: text("spec.parent")?,
-            state: text("status.state")?,
+            name: decode::string_or_empty(v, base, "metadata.name")?,
+            parent: decode::string_or_empty(v, base, "spec.parent")?,
+            state: decode::string_or_empty(v, base, "status.state")?,
             closed_by_parent,
             ..QueueView::default()
         })
@@ -363,13 +354,10 @@ impl QueueRefView {
     /// Reads a PodGroup or vcjob request object.
     pub fn from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
         expect_object(v, base)?;
-        let s = |p: &str| -> Result<String, DecodeError> {
-            Ok(decode::opt_str(v, base, p)?.unwrap_or_default().to_string())
-        };
         Ok(QueueRefView {
-            name: s("metadata.name")?,
-            namespace: s("metadata.namespace")?,
-            queue: s("spec.queue")?,
+            name: decode::string_or_empty(v, base, "metadata.name")?,
+            namespace: decode::string_or_empty(v, base, "metadata.namespace")?,
+            queue: decode::string_or_empty(v, base, "spec.queue")?,
         })
     }
 }
