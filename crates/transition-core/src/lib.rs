@@ -19,8 +19,9 @@
 pub mod admission;
 mod big;
 pub mod cluster;
-pub mod decode;
-mod envelope;
+pub use transition_decode::decode;
+#[cfg(test)]
+mod envelope_tests;
 pub mod kuberay;
 pub mod quantity;
 pub mod settings;
