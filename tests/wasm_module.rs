@@ -290,3 +290,76 @@ fn a_recorded_session_replays_to_the_same_verdict_and_a_stale_one_fails_closed()
     assert!(msg.contains("Replay error: unexpected request"), "{msg}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// One instance, many requests, as policy-server runs a policy: the module's
+/// per-request arena (src/arena.rs) rewinds between calls, so a request after
+/// a 10 MB one, or after one with a large lookup answer, must see none of the
+/// previous request's memory and get its own verdict.
+#[test]
+fn one_instance_answers_big_and_small_requests_in_turn() {
+    let queue = |name: &str, state: &str| {
+        json!({"apiVersion": "scheduling.volcano.sh/v1beta1", "kind": "Queue",
+               "metadata": {"name": name}, "spec": {"weight": 1, "parent": "root"}, "status": {"state": state}})
+    };
+    let mut objects = vec![
+        json!({"apiVersion": "scheduling.volcano.sh/v1beta1", "kind": "Queue",
+        "metadata": {"name": "root"}, "spec": {"weight": 1}, "status": {"state": "Open"}}),
+    ];
+    objects.push(queue("ml", "Closing"));
+    objects.extend((0..2_000).map(|i| {
+        json!({"apiVersion": "scheduling.volcano.sh/v1beta1", "kind": "PodGroup",
+               "metadata": {"name": format!("pg-{i}"), "namespace": "ns"},
+               "spec": {"queue": if i % 4 == 0 { "ml" } else { "other" }}})
+    }));
+    let fixtures = Fixtures::new(objects);
+    let instance = policy()
+        .instance_with(move |_, _, operation, payload| {
+            fixtures.handle(&CallbackRequest::parse(operation, payload)?)
+        })
+        .unwrap();
+    let request = |operation: &str, sub: &str, object: Value, old: Value| {
+        let name = object["metadata"]["name"].clone();
+        json!({"request": {
+            "uid": "u", "kind": {"group": "scheduling.volcano.sh", "version": "v1beta1", "kind": "Queue"},
+            "resource": {"group": "scheduling.volcano.sh", "version": "v1beta1", "resource": "queues"},
+            "subResource": sub, "name": name, "operation": operation,
+            "userInfo": {"username": "alice"}, "object": object, "oldObject": old
+        }, "settings": {}})
+    };
+    let mut big = queue("big", "Open");
+    big.as_object_mut().unwrap().remove("status");
+    big["metadata"]["annotations"] = json!({"blob": "x".repeat(10 << 20)});
+    let big_create = serde_json::to_vec(&request("CREATE", "", big, Value::Null)).unwrap();
+    let close = serde_json::to_vec(&request(
+        "UPDATE",
+        "status",
+        queue("ml", "Closed"),
+        queue("ml", "Closing"),
+    ))
+    .unwrap();
+    let mut bad = queue("bad", "Open");
+    bad["spec"]["weight"] = json!(0);
+    let bad_create = serde_json::to_vec(&request("CREATE", "", bad, Value::Null)).unwrap();
+
+    let answer = |payload: &[u8]| -> Value {
+        serde_json::from_slice(&instance.call("validate", payload).unwrap()).unwrap()
+    };
+    let accepted = json!({"accepted": true, "message": null, "code": null, "mutated_object": null,
+                          "audit_annotations": null, "warnings": null});
+    let t3 = json!({"accepted": false, "code": null, "mutated_object": null, "warnings": null,
+        "message": "queue `ml` still has 500 PodGroup(s); it can only be Closing, not Closed",
+        "audit_annotations": {"transition-guard-rule": "T3"}});
+    let w1 = json!({"accepted": false, "code": null, "mutated_object": null, "warnings": null,
+        "message": "spec.weight: Invalid value: 0: spec.weight in body should be greater than or equal to 1",
+        "audit_annotations": {"transition-guard-rule": "W1"}});
+    assert_eq!(answer(&bad_create), w1, "a fresh instance");
+    for round in 0..3 {
+        assert_eq!(answer(&big_create), accepted, "round {round}: 10 MB create");
+        assert_eq!(answer(&close), t3, "round {round}: close after a big request");
+        assert_eq!(
+            answer(&bad_create),
+            w1,
+            "round {round}: a small create after a large lookup answer"
+        );
+    }
+}
