@@ -168,12 +168,12 @@ pub fn opt_string_map<'a>(
     let Some(obj) = opt_object(root, base, path)? else {
         return Ok(Vec::new());
     };
-    let full = join(base, path);
     obj.iter()
         .map(|(k, v)| match v {
             Value::String(s) => Ok((k.as_str(), s.as_str())),
+            // the path is formatted only for an error: this runs for every Queue read
             other => Err(DecodeError::WrongType {
-                path: format!("{full}.{k}"),
+                path: format!("{}.{k}", join(base, path)),
                 expected: "string",
                 found: type_name(other),
             }),
