@@ -56,36 +56,45 @@ impl<'a> Lookups<'a> {
         }
     }
 
+    /// Where the answer for (`kind`, `name`) is in the cache: fetched on
+    /// the first ask, and kept (not copied) for the next.
     fn raw(
         &mut self,
         rule: RuleId,
         kind: &ResourceKind,
         name: &str,
         fields: &[&str],
-    ) -> Result<Option<Value>, Rejection> {
-        if let Some((_, v)) = self.cache.iter().find(|((k, n), _)| *k == kind.kind && n == name) {
-            return Ok(v.clone());
-        }
-        let ns = self.namespace.clone();
-        let bytes = self
-            .cluster
-            .get(kind, Some(&ns), name, fields)
-            .map_err(|e| Rejection {
-                rule,
-                message: format!("{rule}: {e}"),
-            })?;
-        let value = match bytes {
-            None => None,
-            Some(b) => Some(crate::decode::from_slice(&b).map_err(|e| Rejection {
-                rule,
-                message: format!(
-                    "{rule}: lookup get {} {} {ns}/{name} failed: answer is not valid JSON: {e}",
-                    kind.api_version, kind.kind
-                ),
-            })?),
+    ) -> Result<usize, Rejection> {
+        let at = match self
+            .cache
+            .iter()
+            .position(|((k, n), _)| *k == kind.kind && n == name)
+        {
+            Some(at) => at,
+            None => {
+                let ns = &self.namespace;
+                let bytes = self
+                    .cluster
+                    .get(kind, Some(ns), name, fields)
+                    .map_err(|e| Rejection {
+                        rule,
+                        message: format!("{rule}: {e}"),
+                    })?;
+                let value = match bytes {
+                    None => None,
+                    Some(b) => Some(crate::decode::from_slice(&b).map_err(|e| Rejection {
+                        rule,
+                        message: format!(
+                            "{rule}: lookup get {} {} {ns}/{name} failed: answer is not valid JSON: {e}",
+                            kind.api_version, kind.kind
+                        ),
+                    })?),
+                };
+                self.cache.push(((kind.kind, name.to_string()), value));
+                self.cache.len() - 1
+            }
         };
-        self.cache.push(((kind.kind, name.to_string()), value.clone()));
-        Ok(value)
+        Ok(at)
     }
 
     fn decoded<T>(
@@ -96,19 +105,20 @@ impl<'a> Lookups<'a> {
         fields: &[&str],
         decode: fn(&Value, &str) -> Result<T, crate::decode::DecodeError>,
     ) -> Result<Option<T>, Rejection> {
-        let ns = self.namespace.clone();
-        match self.raw(rule, kind, name, fields)? {
-            None => Ok(None),
-            Some(v) => decode(&v, &format!("{} {ns}/{name}", kind.kind))
-                .map(Some)
-                .map_err(|e| Rejection {
-                    rule,
-                    message: format!(
-                        "{rule}: lookup get {} {} {ns}/{name}: {e}",
-                        kind.api_version, kind.kind
-                    ),
-                }),
-        }
+        let at = self.raw(rule, kind, name, fields)?;
+        let Some(v) = &self.cache[at].1 else {
+            return Ok(None);
+        };
+        let ns = &self.namespace;
+        decode(v, &format!("{} {ns}/{name}", kind.kind))
+            .map(Some)
+            .map_err(|e| Rejection {
+                rule,
+                message: format!(
+                    "{rule}: lookup get {} {} {ns}/{name}: {e}",
+                    kind.api_version, kind.kind
+                ),
+            })
     }
 
     /// The Service `name`, or `None` when it does not exist.
