@@ -133,16 +133,20 @@ impl Quantity {
         }
         let (base2, exponent, format) = interpret_suffix(suffix).ok_or(QuantityError::Suffix)?;
 
-        // digits = int_digits ++ frac_digits, value = digits * 10^(exp10) * 2^exp2
-        let num = int_digits.trim_start_matches('0');
-        let all: String = [num, frac_digits].concat();
-        let sig = all.trim_start_matches('0');
+        // digits = int_digits ++ frac_digits, value = digits * 10^(exp10) * 2^exp2;
+        // the significant digits are `num ++ frac_sig` (not joined: no allocation).
+        let num = strip_zeros(int_digits);
+        let frac_sig = if num.is_empty() {
+            strip_zeros(frac_digits)
+        } else {
+            frac_digits
+        };
         let (exp10, exp2): (i64, u32) = if base2 {
             (-(frac_digits.len() as i64), exponent as u32)
         } else {
             (exponent - frac_digits.len() as i64, 0)
         };
-        let magnitude = exact_nanos(sig, exp10 + 9, exp2);
+        let magnitude = exact_nanos_of(num, frac_sig, exp10 + 9, exp2);
         let nanos = if negative { -magnitude } else { magnitude };
         let cached = go_cached_form(s, num, frac_digits, base2, exponent, format);
         Ok(Quantity {
@@ -318,13 +322,25 @@ fn interpret_suffix(s: &str) -> Option<(bool, i64, Format)> {
     }
 }
 
+/// `s` without its leading `0`s.
+fn strip_zeros(s: &str) -> &str {
+    &s[s.bytes().take_while(|&c| c == b'0').count()..]
+}
+
 /// `ceil(sig * 10^k * 2^b)` in nano-units, capped; `sig` is a digit string
 /// without leading zeros (empty = 0).
+#[cfg(test)]
 fn exact_nanos(sig: &str, k: i64, b: u32) -> i128 {
-    if sig.is_empty() {
+    exact_nanos_of(sig, "", k, b)
+}
+
+/// [`exact_nanos`] of the digits `int ++ frac` (`int` empty or starting
+/// with a non-zero digit; `frac` too when `int` is empty).
+fn exact_nanos_of(int: &str, frac: &str, k: i64, b: u32) -> i128 {
+    let n = (int.len() + frac.len()) as i64;
+    if n == 0 {
         return 0;
     }
-    let n = sig.len() as i64;
     // value >= 10^(n-1+k): beyond the cap (< 10^28) once n-1+k >= 28.
     if n - 1 + k >= 28 {
         return MAX_NANOS;
@@ -333,6 +349,36 @@ fn exact_nanos(sig: &str, k: i64, b: u32) -> i128 {
     if n + k + 19 <= 0 {
         return 1;
     }
+    if let Some(v) = small_nanos(int, frac, k, b) {
+        return v;
+    }
+    big_nanos(&[int, frac].concat(), k, b)
+}
+
+/// [`exact_nanos_of`] in `u128` for what quantities usually are (a few
+/// digits, a suffix): at most 18 significant digits, so `digits * 2^b <
+/// 2^120`, and a power of ten that fits. `None` hands the rest to [`big_nanos`].
+fn small_nanos(int: &str, frac: &str, k: i64, b: u32) -> Option<i128> {
+    if int.len() + frac.len() > 18 || b > 60 {
+        return None;
+    }
+    let digits = (int.bytes().chain(frac.bytes())).fold(0u128, |v, c| v * 10 + u128::from(c - b'0'));
+    let v = digits << b;
+    let exact = if k >= 0 {
+        v.checked_mul(10u128.checked_pow(u32::try_from(k).ok()?)?)?
+    } else {
+        let d = 10u128.checked_pow(u32::try_from(k.unsigned_abs()).ok()?)?;
+        v / d + u128::from(!v.is_multiple_of(d))
+    };
+    Some(if exact > MAX_NANOS as u128 {
+        MAX_NANOS
+    } else {
+        exact as i128
+    })
+}
+
+/// [`exact_nanos`] for any digit string, in big-integer arithmetic.
+fn big_nanos(sig: &str, k: i64, b: u32) -> i128 {
     let (kept, rest) = sig.split_at(sig.len().min(KEEP_DIGITS));
     let sticky = rest.bytes().any(|c| c != b'0');
     let k = k + rest.len() as i64;
@@ -382,8 +428,9 @@ fn go_cached_form(
     if scale < -9 {
         return None;
     }
-    let shifted = [num, denom].concat();
-    let value: i64 = shifted.parse().ok()?;
+    // `shifted` is `num ++ denom`, read without joining them
+    let shifted = || num.bytes().chain(denom.bytes());
+    let value = shifted().try_fold(0i64, |v, c| v.checked_mul(10)?.checked_add(i64::from(c - b'0')))?;
     let mantissa: i64 = if base2 {
         1i64.checked_shl(exponent as u32)?
     } else {
@@ -392,7 +439,10 @@ fn go_cached_form(
     value.checked_mul(mantissa)?;
     let reuse = match format {
         Format::BinarySI => exponent % 10 == 0 && value & 0x07 != 0,
-        _ => scale % 3 == 0 && !shifted.ends_with("000") && !shifted.starts_with('0'),
+        _ => {
+            let trailing_zeros = shifted().rev().take_while(|&c| c == b'0').take(3).count();
+            scale % 3 == 0 && trailing_zeros < 3 && !num.starts_with('0')
+        }
     };
     reuse.then(|| s.to_string())
 }
@@ -443,6 +493,7 @@ mod tests {
             "340282366920938463463374607431768211455",
         ];
         let mut compared = 0;
+        let mut small_compared = 0;
         for sig in sigs {
             for k in -45..=30 {
                 for b in [0, 1, 10, 20, 30, 31, 32, 40, 50, 60] {
@@ -456,11 +507,41 @@ mod tests {
                     }
                     let expected = reference.min(MAX_NANOS as u128) as i128;
                     assert_eq!(exact_nanos(sig, k, b), expected, "{sig} * 10^{k} * 2^{b}");
+                    assert_eq!(big_nanos(sig, k, b), expected, "big: {sig} * 10^{k} * 2^{b}");
+                    if let Some(small) = small_nanos(sig, "", k, b) {
+                        assert_eq!(small, expected, "small: {sig} * 10^{k} * 2^{b}");
+                        small_compared += 1;
+                    }
                     compared += 1;
                 }
             }
         }
         assert!(compared > 2000, "{compared}");
+        assert!(small_compared > 1000, "{small_compared}");
+    }
+
+    proptest::proptest! {
+        /// The u128 path gives the big-integer answer wherever it answers,
+        /// and answers for every quantity of up to 9 digits.
+        #[test]
+        fn the_small_path_agrees_with_the_big_one(
+            sig in "[1-9][0-9]{0,17}",
+            k in -40i64..28,
+            b in proptest::sample::select(vec![0u32, 10, 20, 30, 40, 50, 60]),
+        ) {
+            // into the range exact_nanos passes on (n - 1 + k < 28, n + k + 19 > 0)
+            let n = sig.len() as i64;
+            let k = k.clamp(-n - 18, 28 - n);
+            let small = small_nanos(&sig, "", k, b);
+            // What a parsed quantity of up to 9 digits gives: a binary
+            // suffix comes with k <= 9, a decimal one with b = 0.
+            if sig.len() <= 9 && (b == 0 || k <= 9) {
+                proptest::prop_assert!(small.is_some(), "{} * 10^{} * 2^{}", sig, k, b);
+            }
+            if let Some(small) = small {
+                proptest::prop_assert_eq!(small, big_nanos(&sig, k, b));
+            }
+        }
     }
 
     #[test]
