@@ -695,7 +695,8 @@ fn settings(data: &[u8]) {
 }
 
 /// Also V3's hierarchy weights: `weight::classify` decides from the text what
-/// Rust's float parser (then `<= 0`) decides.
+/// its reference decides (Rust's float parser, then `<= 0`, with Go's
+/// hex floats, `_` separators and unsigned `nan`).
 fn quantity(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     assert_eq!(

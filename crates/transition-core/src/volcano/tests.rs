@@ -599,6 +599,20 @@ fn v3_weights_parse_like_go() {
     };
     assert_eq!(rules::v3_annotations(&mk("root/a", "1/1.5")), None);
     assert_eq!(rules::v3_annotations(&mk("root/a", "1/2e0")), None);
+    // Go's hex floats and `_` separators are numbers too
+    assert_eq!(rules::v3_annotations(&mk("root/a", "0x1p-2/1_000")), None);
+    assert_eq!(
+        rules::v3_annotations(&mk("root/a", "1/-nan")),
+        Some("requestBody.metadata.annotations: Invalid value: \"1/-nan\": -nan in the 1/-nan is invalid number: strconv.ParseFloat: parsing \"-nan\": invalid syntax".into())
+    );
+    assert_eq!(
+        rules::v3_annotations(&mk("root/a", "1/0x1p1024")),
+        Some("requestBody.metadata.annotations: Invalid value: \"1/0x1p1024\": 0x1p1024 in the 1/0x1p1024 is invalid number: strconv.ParseFloat: parsing \"0x1p1024\": value out of range".into())
+    );
+    assert_eq!(
+        rules::v3_annotations(&mk("root/a", "1/0x1p-1075")),
+        Some("requestBody.metadata.annotations: Invalid value: \"1/0x1p-1075\": 0x1p-1075 in the 1/0x1p-1075 must be larger than 0".into())
+    );
     assert_eq!(
         rules::v3_annotations(&mk("root/a", "")),
         Some("requestBody.metadata.annotations: Invalid value: \"root/a\": volcano.sh/hierarchy must have the same length with volcano.sh/hierarchy-weights".into())
