@@ -103,20 +103,34 @@ impl RequestArena {
     /// A scope inside a scope does not rewind (that would free its parent's
     /// memory); it just runs `f`.
     pub fn scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        if !self.enter() {
+            return f();
+        }
+        let result = f();
+        self.leave();
+        result
+    }
+
+    /// Rewinds and starts serving allocations; false (and nothing done) when
+    /// a scope is already open.
+    fn enter(&self) -> bool {
         // SAFETY: single-threaded (see `Sync`); no reference into the state
-        // outlives these statements, and `f` runs with none held.
+        // outlives this block.
         unsafe {
             let s = &mut *self.state.get();
             if s.active {
-                return f();
+                return false;
             }
             s.rewind();
             s.active = true;
         }
-        let result = f();
-        // SAFETY: as above.
+        true
+    }
+
+    /// Stops serving allocations; what was handed out stays valid.
+    fn leave(&self) {
+        // SAFETY: as in `enter`.
         unsafe { (*self.state.get()).active = false };
-        result
     }
 
     /// Bytes of chunks the arena holds (for tests and diagnostics).
@@ -437,5 +451,116 @@ mod tests {
             let b = arena.scope(|| arena.alloc(layout(8, 8)));
             assert_ne!(a, b);
         });
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Alloc {
+            size: usize,
+            align_log2: u32,
+        },
+        Realloc {
+            pick: usize,
+            size: usize,
+        },
+        Free {
+            pick: usize,
+        },
+        /// End the open scope (if any) and begin the next one.
+        NextScope,
+        /// End the open scope; allocations go to the system until the next.
+        Leave,
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            6 => (1usize..3000, 0u32..7).prop_map(|(size, align_log2)| Op::Alloc { size, align_log2 }),
+            3 => (any::<usize>(), 1usize..6000).prop_map(|(pick, size)| Op::Realloc { pick, size }),
+            3 => any::<usize>().prop_map(|pick| Op::Free { pick }),
+            1 => Just(Op::NextScope),
+            1 => Just(Op::Leave),
+        ]
+    }
+
+    /// A live block of the model: where, its layout, the byte it is filled with.
+    struct Block {
+        ptr: *mut u8,
+        layout: Layout,
+        fill: u8,
+        /// handed out by the arena (dies when the next scope begins)
+        arena: bool,
+    }
+
+    proptest::proptest! {
+        /// Random allocations, reallocations, frees and scope changes, as
+        /// any mix of collections would make them: every live block keeps
+        /// its bytes, its alignment, and its own memory; arena blocks die
+        /// (and only they) when the next scope begins.
+        #[test]
+        fn blocks_keep_their_bytes_through_any_sequence(ops in proptest::collection::vec(op(), 1..120)) {
+            let arena = RequestArena::new();
+            let mut live: Vec<Block> = Vec::new();
+            let mut fill = 0u8;
+            let mut next_fill = || { fill = fill.wrapping_add(1).max(1); fill };
+            let mut open = false;
+            for op in ops {
+                unsafe {
+                    match op {
+                        Op::Alloc { size, align_log2 } => {
+                            let layout = layout(size, 1 << align_log2);
+                            let ptr = arena.alloc(layout);
+                            proptest::prop_assert!(!ptr.is_null());
+                            proptest::prop_assert_eq!(ptr as usize % layout.align(), 0);
+                            let f = next_fill();
+                            std::ptr::write_bytes(ptr, f, size);
+                            live.push(Block { ptr, layout, fill: f, arena: arena.owns(ptr) });
+                            proptest::prop_assert!(open || !arena.owns(ptr), "outside a scope the system allocates");
+                        }
+                        Op::Realloc { pick, size } if !live.is_empty() => {
+                            let b = live.swap_remove(pick % live.len());
+                            let ptr = arena.realloc(b.ptr, b.layout, size);
+                            proptest::prop_assert!(!ptr.is_null());
+                            proptest::prop_assert_eq!(ptr as usize % b.layout.align(), 0);
+                            let kept = b.layout.size().min(size);
+                            let bytes = std::slice::from_raw_parts(ptr, kept);
+                            proptest::prop_assert!(bytes.iter().all(|&c| c == b.fill), "realloc lost bytes");
+                            let f = next_fill();
+                            std::ptr::write_bytes(ptr, f, size);
+                            let layout = layout(size, b.layout.align());
+                            live.push(Block { ptr, layout, fill: f, arena: arena.owns(ptr) });
+                        }
+                        Op::Free { pick } if !live.is_empty() => {
+                            let b = live.swap_remove(pick % live.len());
+                            arena.dealloc(b.ptr, b.layout);
+                        }
+                        Op::NextScope => {
+                            arena.leave();
+                            live.retain(|b| !b.arena);
+                            proptest::prop_assert!(arena.enter());
+                            open = true;
+                        }
+                        Op::Leave => {
+                            arena.leave();
+                            open = false;
+                        }
+                        _ => {}
+                    }
+                }
+                // every live block intact and disjoint from the others
+                let mut spans: Vec<(usize, usize)> = Vec::new();
+                for b in &live {
+                    let bytes = unsafe { std::slice::from_raw_parts(b.ptr, b.layout.size()) };
+                    proptest::prop_assert!(bytes.iter().all(|&c| c == b.fill), "a block was overwritten");
+                    spans.push((b.ptr as usize, b.ptr as usize + b.layout.size()));
+                }
+                spans.sort_unstable();
+                proptest::prop_assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "blocks overlap");
+            }
+            arena.leave();
+            for b in live {
+                unsafe { arena.dealloc(b.ptr, b.layout) };
+            }
+        }
     }
 }
