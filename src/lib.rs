@@ -15,13 +15,13 @@ use transition_core::{Settings, ValidationPayload, Verdict};
 
 pub use arena::RequestArena;
 pub use host::HostCluster;
+pub use response::{response_bytes, RULE_ANNOTATION};
 
 /// In the module, each `validate` call allocates from a per-request arena
 /// (see [`RequestArena`]).
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: RequestArena = RequestArena::new();
-pub use response::{response_bytes, RULE_ANNOTATION};
 
 /// Registers the waPC operations policy-server calls.
 #[no_mangle]

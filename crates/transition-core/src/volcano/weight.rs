@@ -37,12 +37,17 @@ pub enum Weight {
 /// turns a value below a threshold into one at it.
 const KEEP: usize = 800;
 
-fn digits<'a>(b: &'a [u8], i: &mut usize) -> &'a [u8] {
+/// The run of bytes from `*i` that `pred` accepts; `*i` moves past it.
+fn run<'a>(b: &'a [u8], i: &mut usize, pred: fn(&u8) -> bool) -> &'a [u8] {
     let start = *i;
-    while b.get(*i).is_some_and(u8::is_ascii_digit) {
+    while b.get(*i).is_some_and(pred) {
         *i += 1;
     }
     &b[start..*i]
+}
+
+fn digits<'a>(b: &'a [u8], i: &mut usize) -> &'a [u8] {
+    run(b, i, u8::is_ascii_digit)
 }
 
 /// Reads one weight.
@@ -133,11 +138,7 @@ fn number(b: &[u8]) -> Weight {
 }
 
 fn hex_digits<'a>(b: &'a [u8], i: &mut usize) -> &'a [u8] {
-    let start = *i;
-    while b.get(*i).is_some_and(u8::is_ascii_hexdigit) {
-        *i += 1;
-    }
-    &b[start..*i]
+    run(b, i, u8::is_ascii_hexdigit)
 }
 
 fn hex_value(c: u8) -> u32 {
