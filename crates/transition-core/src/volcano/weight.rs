@@ -148,17 +148,37 @@ fn hex_value(c: u8) -> u32 {
     }
 }
 
-/// An exponent's digits, saturated: beyond a billion the outcome no longer
-/// depends on them.
-fn exponent(e: &[u8], minus: bool) -> i64 {
+/// An exponent's `[+-]? digits` from `*i`, saturated: beyond a billion the
+/// outcome no longer depends on them. `None` when there is no digit.
+fn exponent_at(b: &[u8], i: &mut usize) -> Option<i64> {
+    let minus = b.get(*i) == Some(&b'-');
+    if matches!(b.get(*i), Some(b'-' | b'+')) {
+        *i += 1;
+    }
+    let e = digits(b, i);
+    if e.is_empty() {
+        return None;
+    }
     let exp = e
         .iter()
         .fold(0i64, |acc, d| (acc * 10 + i64::from(d - b'0')).min(1_000_000_000));
-    if minus {
-        -exp
+    Some(if minus { -exp } else { exp })
+}
+
+/// The `int [. frac]` digit runs of a mantissa from `*i`, read by `run`.
+fn mantissa<'a>(
+    b: &'a [u8],
+    i: &mut usize,
+    run: fn(&'a [u8], &mut usize) -> &'a [u8],
+) -> (&'a [u8], &'a [u8]) {
+    let int = run(b, i);
+    let frac = if b.get(*i) == Some(&b'.') {
+        *i += 1;
+        run(b, i)
     } else {
-        exp
-    }
+        &[]
+    };
+    (int, frac)
 }
 
 /// A hex float after its `0x`: `H [. H] p [+-] D` (Go requires the `p`
@@ -167,26 +187,18 @@ fn exponent(e: &[u8], minus: bool) -> i64 {
 /// bits at the top), zero up to `2^-1075`, as in [`decimal`].
 fn hex(negative: bool, b: &[u8]) -> Weight {
     let mut i = 0;
-    let int = hex_digits(b, &mut i);
-    let frac = if b.get(i) == Some(&b'.') {
-        i += 1;
-        hex_digits(b, &mut i)
-    } else {
-        &[]
-    };
+    let (int, frac) = mantissa(b, &mut i, hex_digits);
     if int.is_empty() && frac.is_empty() || !matches!(b.get(i), Some(b'p' | b'P')) {
         return Weight::Syntax;
     }
     i += 1;
-    let minus = b.get(i) == Some(&b'-');
-    if matches!(b.get(i), Some(b'-' | b'+')) {
-        i += 1;
-    }
-    let e = digits(b, &mut i);
-    if e.is_empty() || i != b.len() {
+    let Some(exp) = exponent_at(b, &mut i) else {
+        return Weight::Syntax;
+    };
+    if i != b.len() {
         return Weight::Syntax;
     }
-    let scale = exponent(e, minus) - 4 * frac.len() as i64;
+    let scale = exp - 4 * frac.len() as i64;
     // the digits int ++ frac, read in place
     let n = int.len() + frac.len();
     let digit = |k: usize| {
@@ -228,28 +240,17 @@ fn hex(negative: bool, b: &[u8]) -> Weight {
 /// A decimal number after its sign, as Rust's and Go's parsers share it.
 fn decimal(negative: bool, body: &[u8]) -> Weight {
     let mut i = 0;
-    let int = digits(body, &mut i);
-    let frac = if body.get(i) == Some(&b'.') {
-        i += 1;
-        digits(body, &mut i)
-    } else {
-        &[]
-    };
+    let (int, frac) = mantissa(body, &mut i, digits);
     if int.is_empty() && frac.is_empty() {
         return Weight::Syntax;
     }
     let mut exp = 0i64;
     if matches!(body.get(i), Some(b'e' | b'E')) {
         i += 1;
-        let minus = body.get(i) == Some(&b'-');
-        if matches!(body.get(i), Some(b'-' | b'+')) {
-            i += 1;
-        }
-        let e = digits(body, &mut i);
-        if e.is_empty() {
+        let Some(e) = exponent_at(body, &mut i) else {
             return Weight::Syntax;
-        }
-        exp = exponent(e, minus);
+        };
+        exp = e;
     }
     if i != body.len() {
         return Weight::Syntax;
