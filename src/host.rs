@@ -150,6 +150,12 @@ pub fn is_not_found(host_error: &str) -> bool {
 }
 
 impl Cluster for HostCluster {
+    /// On wasm32 every request runs in the arena's scope (`crate::arena`),
+    /// which takes back all of its memory when the next request begins.
+    fn reclaims_in_bulk(&self) -> bool {
+        cfg!(target_arch = "wasm32")
+    }
+
     fn get(
         &mut self,
         kind: &ResourceKind,

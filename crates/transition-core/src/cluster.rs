@@ -110,6 +110,22 @@ pub trait Cluster {
         namespace: Option<&str>,
         fields: &[&str],
     ) -> Result<Vec<u8>, LookupError>;
+
+    /// Whether all of this request's memory is reclaimed at once when it ends,
+    /// as the policy's per-request arena does. The lookups then leave the
+    /// answers they decoded undropped: dropping a decoded tree walks every
+    /// node to free nothing. Default `false`: everything is dropped.
+    fn reclaims_in_bulk(&self) -> bool {
+        false
+    }
+}
+
+/// Drops `value`, or forgets it when the request's memory is reclaimed in
+/// bulk ([`Cluster::reclaims_in_bulk`]).
+pub(crate) fn release<T>(bulk: bool, value: T) {
+    if bulk {
+        std::mem::forget(value);
+    }
 }
 
 /// One call made to a [`Cluster`], as recorded by [`ObjectStore`].

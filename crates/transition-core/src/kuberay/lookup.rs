@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::cluster::{Cluster, ResourceKind, RAYCLUSTER, RAYSERVICE, SERVICE};
+use crate::cluster::{release, Cluster, ResourceKind, RAYCLUSTER, RAYSERVICE, SERVICE};
 use crate::verdict::{Rejection, RuleId};
 
 use super::view::{RayCluster, RayService, Service};
@@ -45,14 +45,18 @@ pub struct Lookups<'a> {
     /// list searched in order is enough (and keeps another B-tree
     /// instantiation out of the policy module).
     cache: Vec<((&'static str, String), Option<Value>)>,
+    /// [`Cluster::reclaims_in_bulk`], asked once.
+    bulk: bool,
 }
 
 impl<'a> Lookups<'a> {
     pub fn new(cluster: &'a mut dyn Cluster, namespace: &str) -> Self {
+        let bulk = cluster.reclaims_in_bulk();
         Lookups {
             cluster,
             namespace: namespace.to_string(),
             cache: Vec::new(),
+            bulk,
         }
     }
 
@@ -134,5 +138,11 @@ impl<'a> Lookups<'a> {
     /// The RayService `name`, or `None` when it does not exist.
     pub fn ray_service(&mut self, rule: RuleId, name: &str) -> Result<Option<RayService>, Rejection> {
         self.decoded(rule, &RAYSERVICE, name, RAYSERVICE_FIELDS, RayService::from_value)
+    }
+}
+
+impl Drop for Lookups<'_> {
+    fn drop(&mut self) {
+        release(self.bulk, std::mem::take(&mut self.cache));
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::cluster::{Cluster, LookupError, PODGROUP, QUEUE};
+use crate::cluster::{release, Cluster, LookupError, PODGROUP, QUEUE};
 use crate::verdict::{Rejection, RuleId};
 use crate::volcano::view::{self, QueueView, PODGROUP_LIST_FIELDS, QUEUE_FIELDS};
 
@@ -19,6 +19,8 @@ pub struct Lookups<'c> {
     cluster: &'c mut dyn Cluster,
     gets: BTreeMap<String, Option<QueueView>>,
     all: Option<Vec<QueueView>>,
+    /// [`Cluster::reclaims_in_bulk`], asked once.
+    bulk: bool,
 }
 
 fn fail(rule: RuleId, e: LookupError) -> Rejection {
@@ -30,10 +32,12 @@ fn fail(rule: RuleId, e: LookupError) -> Rejection {
 
 impl<'c> Lookups<'c> {
     pub fn new(cluster: &'c mut dyn Cluster) -> Self {
+        let bulk = cluster.reclaims_in_bulk();
         Lookups {
             cluster,
             gets: BTreeMap::new(),
             all: None,
+            bulk,
         }
     }
 
@@ -50,12 +54,19 @@ impl<'c> Lookups<'c> {
         } else {
             match self.cluster.get(&QUEUE, None, name, QUEUE_FIELDS) {
                 Ok(None) => None,
-                Ok(Some(bytes)) => Some(QueueView::from_slice(&bytes).map_err(|e| {
-                    fail(
-                        rule,
-                        LookupError::get(&QUEUE, None, name, format!("undecodable answer: {e}")),
-                    )
-                })?),
+                Ok(Some(bytes)) => {
+                    let view = view::parse_answer(&bytes).and_then(|answer| {
+                        let view = QueueView::from_answer(&answer);
+                        release(self.bulk, answer);
+                        view
+                    });
+                    Some(view.map_err(|e| {
+                        fail(
+                            rule,
+                            LookupError::get(&QUEUE, None, name, format!("undecodable answer: {e}")),
+                        )
+                    })?)
+                }
                 Err(e) => return Err(fail(rule, e)),
             }
         };
@@ -70,7 +81,12 @@ impl<'c> Lookups<'c> {
                 .cluster
                 .list(&QUEUE, None, QUEUE_FIELDS)
                 .map_err(|e| fail(rule, e))?;
-            let mut all = view::decode_queue_list(&bytes).map_err(|e| {
+            let all = view::parse_answer(&bytes).and_then(|answer| {
+                let views = view::queue_list_views(&answer);
+                release(self.bulk, answer);
+                views
+            });
+            let mut all = all.map_err(|e| {
                 fail(
                     rule,
                     LookupError::list(&QUEUE, None, format!("undecodable answer: {e}")),
@@ -105,5 +121,12 @@ impl<'c> Lookups<'c> {
                 LookupError::list(&PODGROUP, None, format!("undecodable answer: {e}")),
             )
         })
+    }
+}
+
+impl Drop for Lookups<'_> {
+    fn drop(&mut self) {
+        release(self.bulk, std::mem::take(&mut self.gets));
+        release(self.bulk, self.all.take());
     }
 }

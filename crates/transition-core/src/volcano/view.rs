@@ -176,13 +176,12 @@ impl QueueView {
 
     /// Reads a Queue from a lookup answer (raw JSON bytes).
     pub fn from_slice(bytes: &[u8]) -> Result<Self, String> {
-        let v: Value = decode::from_slice(bytes).map_err(|e| e.to_string())?;
-        Self::from_answer(&v)
+        Self::from_answer(&parse_answer(bytes)?)
     }
 
     /// Reads a Queue from one decoded lookup answer: only the fields of
     /// [`QUEUE_FIELDS`]; a null anywhere counts as absent.
-    fn from_answer(v: &Value) -> Result<Self, String> {
+    pub(crate) fn from_answer(v: &Value) -> Result<Self, String> {
         let obj = Some(as_object(v, "queue")?);
         let meta = field_object(obj, "metadata", "metadata")?;
         let spec = field_object(obj, "spec", "spec")?;
@@ -303,8 +302,17 @@ fn answer_items(v: &Value) -> Result<&[Value], String> {
 
 /// Decodes a `QueueList` answer into views (items in answer order).
 pub fn decode_queue_list(bytes: &[u8]) -> Result<Vec<QueueView>, String> {
-    let list: Value = decode::from_slice(bytes).map_err(|e| e.to_string())?;
-    answer_items(&list)?.iter().map(QueueView::from_answer).collect()
+    queue_list_views(&parse_answer(bytes)?)
+}
+
+/// A lookup answer's JSON, strictly decoded.
+pub(crate) fn parse_answer(bytes: &[u8]) -> Result<Value, String> {
+    decode::from_slice(bytes).map_err(|e| e.to_string())
+}
+
+/// The views of a decoded `QueueList` answer (items in answer order).
+pub(crate) fn queue_list_views(list: &Value) -> Result<Vec<QueueView>, String> {
+    answer_items(list)?.iter().map(QueueView::from_answer).collect()
 }
 
 /// Fields a PodGroup list asks for (T3 reads only the queue name).
