@@ -27,6 +27,11 @@
 //!   system cannot give it a chunk) it falls back to the system allocator for
 //!   that block, so the arena never turns a satisfiable allocation into an
 //!   out-of-memory abort.
+//! - [`RequestArena::reclaims_all`] is true only inside a scope none of whose
+//!   blocks has fallen back so far: then whatever the scope has built goes
+//!   with the next rewind, and may be forgotten instead of dropped. After a
+//!   fallback it is false for the rest of the scope, so the caller drops
+//!   (and the system allocator gets its blocks back).
 //!
 //! Contract for callers: nothing allocated inside a scope may be kept past the
 //! start of the next one (no caches in statics). The policy keeps none.
@@ -56,6 +61,8 @@ struct Chunk {
 
 struct State {
     active: bool,
+    /// A block of this scope came from the system allocator.
+    fell_back: bool,
     chunks: [Chunk; MAX_CHUNKS],
     /// Chunks owned (`chunks[..len]`).
     len: usize,
@@ -89,6 +96,7 @@ impl RequestArena {
         RequestArena {
             state: UnsafeCell::new(State {
                 active: false,
+                fell_back: false,
                 chunks: [Chunk { start: 0, end: 0 }; MAX_CHUNKS],
                 len: 0,
                 current: 0,
@@ -133,6 +141,14 @@ impl RequestArena {
         unsafe { (*self.state.get()).active = false };
     }
 
+    /// True inside a scope in which every block so far came from the
+    /// chunks: all of the scope's memory goes back at the next rewind.
+    pub fn reclaims_all(&self) -> bool {
+        // SAFETY: as in `scope`.
+        let s = unsafe { &*self.state.get() };
+        s.active && !s.fell_back
+    }
+
     /// Bytes of chunks the arena holds (for tests and diagnostics).
     pub fn held_bytes(&self) -> usize {
         // SAFETY: as in `scope`.
@@ -175,6 +191,7 @@ impl State {
         self.current = 0;
         self.cursor = if keep > 0 { self.chunks[0].start } else { 0 };
         self.last = 0;
+        self.fell_back = false;
     }
 
     /// A block from the chunks, or null when the arena cannot take it.
@@ -254,6 +271,7 @@ unsafe impl GlobalAlloc for RequestArena {
             if !ptr.is_null() {
                 return ptr;
             }
+            s.fell_back = true;
         }
         System.alloc(layout)
     }
@@ -441,6 +459,28 @@ mod tests {
             // and the arena still works afterwards
             assert!(arena.owns(arena.alloc(layout(8, 8))));
         });
+    }
+
+    #[test]
+    fn reclaims_all_until_a_block_falls_back_to_the_system() {
+        let arena = RequestArena::new();
+        assert!(!arena.reclaims_all(), "outside a scope");
+        arena.scope(|| unsafe {
+            assert!(arena.reclaims_all());
+            // fill every chunk slot (address space only: nothing is written)
+            let big = layout(MAX_CHUNK, 16);
+            for _ in 0..MAX_CHUNKS {
+                assert!(arena.owns(arena.alloc(big)));
+            }
+            assert!(arena.reclaims_all());
+            let fallback = arena.alloc(layout(64, 8));
+            assert!(!fallback.is_null() && !arena.owns(fallback));
+            assert!(!arena.reclaims_all(), "after a fallback");
+            arena.dealloc(fallback, layout(64, 8));
+            assert!(!arena.reclaims_all(), "for the rest of the scope");
+        });
+        assert!(!arena.reclaims_all(), "outside a scope");
+        arena.scope(|| assert!(arena.reclaims_all(), "the next scope starts afresh"));
     }
 
     #[test]

@@ -150,10 +150,11 @@ pub fn is_not_found(host_error: &str) -> bool {
 }
 
 impl Cluster for HostCluster {
-    /// On wasm32 every request runs in the arena's scope (`crate::arena`),
-    /// which takes back all of its memory when the next request begins.
+    /// In the module every request runs in the arena's scope
+    /// (`crate::arena`), which takes back all of its memory when the next
+    /// request begins, unless a block fell back to the system allocator.
     fn reclaims_in_bulk(&self) -> bool {
-        cfg!(target_arch = "wasm32")
+        crate::reclaims_all()
     }
 
     fn get(

@@ -68,14 +68,23 @@ fn validate_in_scope(payload: &[u8]) -> guest::CallResult {
 
 /// Ends the decoded request's life. In the module its memory is the arena's,
 /// rewound by the next call, so dropping it would walk every JSON node only to
-/// free nothing: it is forgotten instead. (Blocks the arena could not take,
-/// past ~1.4 GiB in one request, would leak; no request gets near that.)
+/// free nothing: it is forgotten instead. It is dropped when any block of the
+/// request fell back to the system allocator (past ~1.4 GiB), and natively.
 fn discard<T>(value: T) {
-    if cfg!(target_arch = "wasm32") {
+    if reclaims_all() {
         std::mem::forget(value)
     } else {
         drop(value)
     }
+}
+
+/// True while the current request's memory is all the arena's
+/// ([`RequestArena::reclaims_all`]); always false natively.
+pub(crate) fn reclaims_all() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    return ALLOCATOR.reclaims_all();
+    #[cfg(not(target_arch = "wasm32"))]
+    false
 }
 
 /// `validate_settings`: checks the settings alone; errors name the key.

@@ -111,19 +111,20 @@ pub trait Cluster {
         fields: &[&str],
     ) -> Result<Vec<u8>, LookupError>;
 
-    /// Whether all of this request's memory is reclaimed at once when it ends,
-    /// as the policy's per-request arena does. The lookups then leave the
-    /// answers they decoded undropped: dropping a decoded tree walks every
-    /// node to free nothing. Default `false`: everything is dropped.
+    /// Whether all the memory this request has allocated so far is reclaimed
+    /// at once when it ends, as the policy's per-request arena does. Asked
+    /// when a decoded answer is done with: if true, it is left undropped
+    /// (dropping a decoded tree walks every node to free nothing). Default
+    /// `false`: everything is dropped.
     fn reclaims_in_bulk(&self) -> bool {
         false
     }
 }
 
 /// Drops `value`, or forgets it when the request's memory is reclaimed in
-/// bulk ([`Cluster::reclaims_in_bulk`]).
-pub(crate) fn release<T>(bulk: bool, value: T) {
-    if bulk {
+/// bulk ([`Cluster::reclaims_in_bulk`], asked now, after `value` was built).
+pub(crate) fn release<T>(cluster: &dyn Cluster, value: T) {
+    if cluster.reclaims_in_bulk() {
         std::mem::forget(value);
     }
 }

@@ -45,18 +45,14 @@ pub struct Lookups<'a> {
     /// list searched in order is enough (and keeps another B-tree
     /// instantiation out of the policy module).
     cache: Vec<((&'static str, String), Option<Value>)>,
-    /// [`Cluster::reclaims_in_bulk`], asked once.
-    bulk: bool,
 }
 
 impl<'a> Lookups<'a> {
     pub fn new(cluster: &'a mut dyn Cluster, namespace: &str) -> Self {
-        let bulk = cluster.reclaims_in_bulk();
         Lookups {
             cluster,
             namespace: namespace.to_string(),
             cache: Vec::new(),
-            bulk,
         }
     }
 
@@ -143,6 +139,6 @@ impl<'a> Lookups<'a> {
 
 impl Drop for Lookups<'_> {
     fn drop(&mut self) {
-        release(self.bulk, std::mem::take(&mut self.cache));
+        release(&*self.cluster, std::mem::take(&mut self.cache));
     }
 }

@@ -19,8 +19,6 @@ pub struct Lookups<'c> {
     cluster: &'c mut dyn Cluster,
     gets: BTreeMap<String, Option<QueueView>>,
     all: Option<Vec<QueueView>>,
-    /// [`Cluster::reclaims_in_bulk`], asked once.
-    bulk: bool,
 }
 
 fn fail(rule: RuleId, e: LookupError) -> Rejection {
@@ -32,12 +30,10 @@ fn fail(rule: RuleId, e: LookupError) -> Rejection {
 
 impl<'c> Lookups<'c> {
     pub fn new(cluster: &'c mut dyn Cluster) -> Self {
-        let bulk = cluster.reclaims_in_bulk();
         Lookups {
             cluster,
             gets: BTreeMap::new(),
             all: None,
-            bulk,
         }
     }
 
@@ -57,7 +53,7 @@ impl<'c> Lookups<'c> {
                 Ok(Some(bytes)) => {
                     let view = view::parse_answer(&bytes).and_then(|answer| {
                         let view = QueueView::from_answer(&answer);
-                        release(self.bulk, answer);
+                        release(&*self.cluster, answer);
                         view
                     });
                     Some(view.map_err(|e| {
@@ -83,7 +79,7 @@ impl<'c> Lookups<'c> {
                 .map_err(|e| fail(rule, e))?;
             let all = view::parse_answer(&bytes).and_then(|answer| {
                 let views = view::queue_list_views(&answer);
-                release(self.bulk, answer);
+                release(&*self.cluster, answer);
                 views
             });
             let mut all = all.map_err(|e| {
@@ -126,7 +122,7 @@ impl<'c> Lookups<'c> {
 
 impl Drop for Lookups<'_> {
     fn drop(&mut self) {
-        release(self.bulk, std::mem::take(&mut self.gets));
-        release(self.bulk, self.all.take());
+        release(&*self.cluster, std::mem::take(&mut self.gets));
+        release(&*self.cluster, self.all.take());
     }
 }
