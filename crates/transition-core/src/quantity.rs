@@ -358,23 +358,39 @@ fn exact_nanos_of(int: &str, frac: &str, k: i64, b: u32) -> i128 {
 /// [`exact_nanos_of`] in `u128` for what quantities usually are (a few
 /// digits, a suffix): at most 18 significant digits, so `digits * 2^b <
 /// 2^120`, and a power of ten that fits. `None` hands the rest to [`big_nanos`].
+/// The arithmetic stays in `u64` while it fits: wasm32 has no 128-bit
+/// multiply, so each `u128` one is a library call.
 fn small_nanos(int: &str, frac: &str, k: i64, b: u32) -> Option<i128> {
     if int.len() + frac.len() > 18 || b > 60 {
         return None;
     }
-    let digits = (int.bytes().chain(frac.bytes())).fold(0u128, |v, c| v * 10 + u128::from(c - b'0'));
-    let v = digits << b;
-    let exact = if k >= 0 {
-        v.checked_mul(10u128.checked_pow(u32::try_from(k).ok()?)?)?
-    } else {
-        let d = 10u128.checked_pow(u32::try_from(k.unsigned_abs()).ok()?)?;
-        v / d + u128::from(!v.is_multiple_of(d))
+    // at most 18 digits: below 10^18 < 2^60
+    let digits = (int.bytes().chain(frac.bytes())).fold(0u64, |v, c| v * 10 + u64::from(c - b'0'));
+    let v = u128::from(digits) << b;
+    let p = pow10(u32::try_from(k.unsigned_abs()).ok()?)?;
+    let exact = match (u64::try_from(v), u64::try_from(p)) {
+        (Ok(v), Ok(p)) if k < 0 => u128::from(v / p + u64::from(!v.is_multiple_of(p))),
+        (Ok(v), Ok(p)) => match v.checked_mul(p) {
+            Some(x) => u128::from(x),
+            None => u128::from(v).checked_mul(u128::from(p))?,
+        },
+        _ if k < 0 => v / p + u128::from(!v.is_multiple_of(p)),
+        _ => v.checked_mul(p)?,
     };
     Some(if exact > MAX_NANOS as u128 {
         MAX_NANOS
     } else {
         exact as i128
     })
+}
+
+/// `10^k`, or `None` past `u128`.
+fn pow10(k: u32) -> Option<u128> {
+    if k <= 19 {
+        Some(u128::from(10u64.pow(k)))
+    } else {
+        10u128.checked_pow(k)
+    }
 }
 
 /// [`exact_nanos`] for any digit string, in big-integer arithmetic.
