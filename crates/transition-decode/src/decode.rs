@@ -27,6 +27,30 @@ pub enum DecodeError {
     Invalid { path: String, reason: String },
 }
 
+impl DecodeError {
+    /// This error, read from a value that lies at `base`: its path (relative
+    /// to that value, empty for the value itself) gets `base` in front. Lets a
+    /// decoder read a list element with an empty base and format the
+    /// element's path only when there is an error.
+    #[cold]
+    #[inline(never)]
+    pub fn under(mut self, base: &str) -> Self {
+        let path = match &mut self {
+            DecodeError::WrongType { path, .. }
+            | DecodeError::Missing { path }
+            | DecodeError::Invalid { path, .. } => path,
+            DecodeError::Syntax { .. } => return self,
+        };
+        if !base.is_empty() {
+            if !path.is_empty() {
+                path.insert(0, '.');
+            }
+            path.insert_str(0, base);
+        }
+        self
+    }
+}
+
 /// Whether `needle` occurs in `haystack`: a byte-window scan for the few
 /// short literals the rules look for. (`str::contains` with a `&str` pattern
 /// links the two-way searcher, ~2 KB of the policy module, for these.)
@@ -200,6 +224,43 @@ fn wrong(base: &str, path: &str, expected: &'static str, found: &Value) -> Decod
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn under_puts_the_base_in_front_of_the_path() {
+        let missing = |p: &str| DecodeError::Missing { path: p.into() };
+        assert_eq!(missing("type").under("o.list[2]"), missing("o.list[2].type"));
+        assert_eq!(missing("").under("o.list[2]"), missing("o.list[2]"));
+        assert_eq!(missing("type").under(""), missing("type"));
+        assert_eq!(
+            DecodeError::Invalid {
+                path: "a.b".into(),
+                reason: "r".into()
+            }
+            .under("x"),
+            DecodeError::Invalid {
+                path: "x.a.b".into(),
+                reason: "r".into()
+            }
+        );
+        let wrong = DecodeError::WrongType {
+            path: "k".into(),
+            expected: "string",
+            found: "integer",
+        };
+        assert_eq!(
+            wrong.under("m"),
+            DecodeError::WrongType {
+                path: "m.k".into(),
+                expected: "string",
+                found: "integer"
+            }
+        );
+        let syntax = DecodeError::Syntax {
+            what: "payload",
+            reason: "eof".into(),
+        };
+        assert_eq!(syntax.clone().under("x"), syntax);
+    }
 
     #[test]
     fn contains_agrees_with_str_contains() {

@@ -47,24 +47,30 @@ fn conditions(v: &Value, base: &str, path: &str) -> Result<Vec<Condition>, Decod
     let Some(items) = decode::opt_array(v, base, path)? else {
         return Ok(Vec::new());
     };
-    let list_base = if base.is_empty() {
-        path.to_string()
-    } else {
-        format!("{base}.{path}")
-    };
     items
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let b = format!("{list_base}[{i}]");
-            must_be_object(c, &b)?;
-            Ok(Condition {
-                type_: string(c, &b, "type")?,
-                status: string(c, &b, "status")?,
-                reason: string(c, &b, "reason")?,
+            condition(c).map_err(|e| {
+                let list = if base.is_empty() {
+                    path.to_string()
+                } else {
+                    format!("{base}.{path}")
+                };
+                e.under(&format!("{list}[{i}]"))
             })
         })
         .collect()
+}
+
+/// One condition, read with paths relative to it (see [`DecodeError::under`]).
+fn condition(c: &Value) -> Result<Condition, DecodeError> {
+    must_be_object(c, "")?;
+    Ok(Condition {
+        type_: string(c, "", "type")?,
+        status: string(c, "", "status")?,
+        reason: string(c, "", "reason")?,
+    })
 }
 
 /// The condition of `type_`, if present.
@@ -93,9 +99,10 @@ impl ServeStatus {
         let mut applications = BTreeMap::new();
         if let Some(apps) = decode::opt_object(v, base, "applicationStatuses")? {
             for (name, app) in apps {
-                let b = format!("{base}.applicationStatuses.{name}");
-                must_be_object(app, &b)?;
-                applications.insert(name.clone(), string(app, &b, "status")?);
+                let status = must_be_object(app, "")
+                    .and_then(|()| string(app, "", "status"))
+                    .map_err(|e| e.under(&format!("applicationStatuses.{name}")).under(base))?;
+                applications.insert(name.clone(), status);
             }
         }
         Ok(ServeStatus {
@@ -116,6 +123,24 @@ pub struct RayServiceStatus {
     pub observed_generation: Option<i64>,
 }
 
+impl RayServiceStatus {
+    /// A RayService's `status` object, read with paths relative to it.
+    fn from_value(s: &Value) -> Result<Self, DecodeError> {
+        let serve = |key: &str| -> Result<ServeStatus, DecodeError> {
+            match decode::opt_object(s, "", key)? {
+                None => Ok(ServeStatus::default()),
+                Some(_) => ServeStatus::from_value(&s[key], "").map_err(|e| e.under(key)),
+            }
+        };
+        Ok(RayServiceStatus {
+            active: serve("activeServiceStatus")?,
+            pending: serve("pendingServiceStatus")?,
+            conditions: conditions(s, "", "conditions")?,
+            observed_generation: decode::opt_i64(s, "", "observedGeneration")?,
+        })
+    }
+}
+
 /// One entry of `rayClusterConfig.workerGroupSpecs`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct WorkerGroup {
@@ -124,6 +149,20 @@ pub struct WorkerGroup {
     pub replicas: Option<i64>,
     pub min_replicas: Option<i64>,
     pub max_replicas: Option<i64>,
+}
+
+impl WorkerGroup {
+    /// One worker group, read with paths relative to it.
+    fn from_value(g: &Value) -> Result<Self, DecodeError> {
+        must_be_object(g, "")?;
+        Ok(WorkerGroup {
+            group_name: string(g, "", "groupName")?,
+            containers: decode::opt_array(g, "", "template.spec.containers")?.map_or(0, Vec::len),
+            replicas: decode::opt_i64(g, "", "replicas")?,
+            min_replicas: decode::opt_i64(g, "", "minReplicas")?,
+            max_replicas: decode::opt_i64(g, "", "maxReplicas")?,
+        })
+    }
 }
 
 /// `upgradeStrategy.clusterUpgradeOptions`.
@@ -193,15 +232,9 @@ impl RayService {
         let mut worker_groups = Vec::new();
         if let Some(groups) = decode::opt_array(v, base, "spec.rayClusterConfig.workerGroupSpecs")? {
             for (i, g) in groups.iter().enumerate() {
-                let b = format!("{base}.{rc}.workerGroupSpecs[{i}]");
-                must_be_object(g, &b)?;
-                worker_groups.push(WorkerGroup {
-                    group_name: string(g, &b, "groupName")?,
-                    containers: decode::opt_array(g, &b, "template.spec.containers")?.map_or(0, Vec::len),
-                    replicas: decode::opt_i64(g, &b, "replicas")?,
-                    min_replicas: decode::opt_i64(g, &b, "minReplicas")?,
-                    max_replicas: decode::opt_i64(g, &b, "maxReplicas")?,
-                });
+                let group = WorkerGroup::from_value(g)
+                    .map_err(|e| e.under(&format!("{base}.{rc}.workerGroupSpecs[{i}]")))?;
+                worker_groups.push(group);
             }
         }
         let opts = "spec.upgradeStrategy.clusterUpgradeOptions";
@@ -260,29 +293,10 @@ impl RayService {
             serve_service_name: string(v, base, "spec.serveService.metadata.name")?,
             suspend: decode::opt_bool(v, base, "spec.suspend")?.unwrap_or(false),
         };
-        let status_base = format!("{base}.status");
         let status = match decode::opt_object(v, base, "status")? {
             None => RayServiceStatus::default(),
             Some(_) => {
-                let s = &v["status"];
-                RayServiceStatus {
-                    active: match decode::opt_object(s, &status_base, "activeServiceStatus")? {
-                        None => ServeStatus::default(),
-                        Some(_) => ServeStatus::from_value(
-                            &s["activeServiceStatus"],
-                            &format!("{status_base}.activeServiceStatus"),
-                        )?,
-                    },
-                    pending: match decode::opt_object(s, &status_base, "pendingServiceStatus")? {
-                        None => ServeStatus::default(),
-                        Some(_) => ServeStatus::from_value(
-                            &s["pendingServiceStatus"],
-                            &format!("{status_base}.pendingServiceStatus"),
-                        )?,
-                    },
-                    conditions: conditions(s, &status_base, "conditions")?,
-                    observed_generation: decode::opt_i64(s, &status_base, "observedGeneration")?,
-                }
+                RayServiceStatus::from_value(&v["status"]).map_err(|e| e.under(&format!("{base}.status")))?
             }
         };
         Ok(RayService {
@@ -352,16 +366,25 @@ fn controller_owner(v: &Value, base: &str) -> Result<Option<OwnerRef>, DecodeErr
         return Ok(None);
     };
     for (i, r) in refs.iter().enumerate() {
-        let b = format!("{base}.metadata.ownerReferences[{i}]");
-        must_be_object(r, &b)?;
-        if decode::opt_bool(r, &b, "controller")? == Some(true) {
-            return Ok(Some(OwnerRef {
-                kind: string(r, &b, "kind")?,
-                name: string(r, &b, "name")?,
-            }));
+        let owner =
+            controller_ref(r).map_err(|e| e.under(&format!("{base}.metadata.ownerReferences[{i}]")))?;
+        if owner.is_some() {
+            return Ok(owner);
         }
     }
     Ok(None)
+}
+
+/// One owner reference, when it is the controller's (paths relative to it).
+fn controller_ref(r: &Value) -> Result<Option<OwnerRef>, DecodeError> {
+    must_be_object(r, "")?;
+    if decode::opt_bool(r, "", "controller")? != Some(true) {
+        return Ok(None);
+    }
+    Ok(Some(OwnerRef {
+        kind: string(r, "", "kind")?,
+        name: string(r, "", "name")?,
+    }))
 }
 
 /// A core Service (`v1`).
@@ -487,6 +510,110 @@ mod tests {
         assert_eq!(rs.status.pending.traffic_routed_percent, Some(0));
         assert!(condition_true(&rs.status.conditions, "UpgradeInProgress"));
         assert_eq!(rs.status.observed_generation, Some(3));
+    }
+
+    /// Every nested shape a view reads names the whole path of a bad field,
+    /// from the base down (list elements, map entries, nested statuses).
+    #[test]
+    fn nested_errors_name_the_whole_path() {
+        let rs = |v: Value| {
+            RayService::from_value(&v, "o")
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let svc = |v: Value| {
+            Service::from_value(&v, "s")
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let rc = |v: Value| {
+            RayCluster::from_value(&v, "RayCluster ns/c")
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let cases: Vec<(Result<(), String>, &str)> = vec![
+            (
+                rs(json!({"status": {"conditions": [1]}})),
+                "o.status.conditions[0]: expected object, got integer",
+            ),
+            (
+                rs(json!({"status": {"conditions": [{"type": "A"}, null]}})),
+                "o.status.conditions[1]: required field is missing",
+            ),
+            (
+                rs(json!({"status": {"conditions": [{"type": 1}]}})),
+                "o.status.conditions[0].type: expected string, got integer",
+            ),
+            (
+                rs(json!({"status": {"conditions": [{"type": "A", "reason": []}]}})),
+                "o.status.conditions[0].reason: expected string, got array",
+            ),
+            (
+                rs(json!({"status": {"activeServiceStatus": 5}})),
+                "o.status.activeServiceStatus: expected object, got integer",
+            ),
+            (
+                rs(json!({"status": {"pendingServiceStatus": {"rayClusterName": false}}})),
+                "o.status.pendingServiceStatus.rayClusterName: expected string, got boolean",
+            ),
+            (
+                rs(json!({"status": {"activeServiceStatus": {"applicationStatuses": {"app1": 3}}}})),
+                "o.status.activeServiceStatus.applicationStatuses.app1: expected object, got integer",
+            ),
+            (
+                rs(
+                    json!({"status": {"pendingServiceStatus": {"applicationStatuses": {"a": {"status": true}}}}}),
+                ),
+                "o.status.pendingServiceStatus.applicationStatuses.a.status: expected string, got boolean",
+            ),
+            (
+                rs(json!({"status": {"activeServiceStatus": {"applicationStatuses": 1}}})),
+                "o.status.activeServiceStatus.applicationStatuses: expected object, got integer",
+            ),
+            (
+                rs(json!({"status": {"pendingServiceStatus": {"targetCapacity": "x"}}})),
+                "o.status.pendingServiceStatus.targetCapacity: expected integer, got string",
+            ),
+            (
+                rs(json!({"status": {"observedGeneration": "x"}})),
+                "o.status.observedGeneration: expected integer, got string",
+            ),
+            (
+                rs(json!({"status": {"conditions": {}}})),
+                "o.status.conditions: expected array, got object",
+            ),
+            (
+                rs(json!({"spec": {"rayClusterConfig": {"workerGroupSpecs": [{}, "w"]}}})),
+                "o.spec.rayClusterConfig.workerGroupSpecs[1]: expected object, got string",
+            ),
+            (
+                rs(json!({"spec": {"rayClusterConfig": {"workerGroupSpecs": [{"template": {"spec": 1}}]}}})),
+                "o.spec.rayClusterConfig.workerGroupSpecs[0].template.spec: expected object, got integer",
+            ),
+            (
+                rs(json!({"spec": {"rayClusterConfig": {"workerGroupSpecs": [null]}}})),
+                "o.spec.rayClusterConfig.workerGroupSpecs[0]: required field is missing",
+            ),
+            (
+                svc(json!({"metadata": {"ownerReferences": [{"controller": "yes"}]}})),
+                "s.metadata.ownerReferences[0].controller: expected boolean, got string",
+            ),
+            (
+                svc(json!({"metadata": {"ownerReferences": [{"controller": false}, null]}})),
+                "s.metadata.ownerReferences[1]: required field is missing",
+            ),
+            (
+                svc(json!({"metadata": {"ownerReferences": [{"controller": true, "kind": 1}]}})),
+                "s.metadata.ownerReferences[0].kind: expected string, got integer",
+            ),
+            (
+                rc(json!({"status": {"conditions": [{"status": 2}]}})),
+                "RayCluster ns/c.status.conditions[0].status: expected string, got integer",
+            ),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, Err(want.to_string()));
+        }
     }
 
     #[test]
