@@ -110,15 +110,17 @@ impl<'a> Lookups<'a> {
             return Ok(None);
         };
         let ns = &self.namespace;
-        decode(v, &format!("{} {ns}/{name}", kind.kind))
-            .map(Some)
-            .map_err(|e| Rejection {
+        // Paths relative to the answer; the base is formatted only for an error.
+        decode(v, "").map(Some).map_err(|e| {
+            let e = e.under(&format!("{} {ns}/{name}", kind.kind));
+            Rejection {
                 rule,
                 message: format!(
                     "{rule}: lookup get {} {} {ns}/{name}: {e}",
                     kind.api_version, kind.kind
                 ),
-            })
+            }
+        })
     }
 
     /// The Service `name`, or `None` when it does not exist.

@@ -233,7 +233,7 @@ impl RayService {
         if let Some(groups) = decode::opt_array(v, base, "spec.rayClusterConfig.workerGroupSpecs")? {
             for (i, g) in groups.iter().enumerate() {
                 let group = WorkerGroup::from_value(g)
-                    .map_err(|e| e.under(&format!("{base}.{rc}.workerGroupSpecs[{i}]")))?;
+                    .map_err(|e| e.under(&format!("{rc}.workerGroupSpecs[{i}]")).under(base))?;
                 worker_groups.push(group);
             }
         }
@@ -296,7 +296,7 @@ impl RayService {
         let status = match decode::opt_object(v, base, "status")? {
             None => RayServiceStatus::default(),
             Some(_) => {
-                RayServiceStatus::from_value(&v["status"]).map_err(|e| e.under(&format!("{base}.status")))?
+                RayServiceStatus::from_value(&v["status"]).map_err(|e| e.under("status").under(base))?
             }
         };
         Ok(RayService {
@@ -367,7 +367,7 @@ fn controller_owner(v: &Value, base: &str) -> Result<Option<OwnerRef>, DecodeErr
     };
     for (i, r) in refs.iter().enumerate() {
         let owner =
-            controller_ref(r).map_err(|e| e.under(&format!("{base}.metadata.ownerReferences[{i}]")))?;
+            controller_ref(r).map_err(|e| e.under(&format!("metadata.ownerReferences[{i}]")).under(base))?;
         if owner.is_some() {
             return Ok(owner);
         }
@@ -531,6 +531,12 @@ mod tests {
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         };
+        let bare = |v: Value| {
+            RayService::from_value(&v, "")
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let bare_svc = |v: Value| Service::from_value(&v, "").map(|_| ()).map_err(|e| e.to_string());
         let cases: Vec<(Result<(), String>, &str)> = vec![
             (
                 rs(json!({"status": {"conditions": [1]}})),
@@ -609,6 +615,24 @@ mod tests {
             (
                 rc(json!({"status": {"conditions": [{"status": 2}]}})),
                 "RayCluster ns/c.status.conditions[0].status: expected string, got integer",
+            ),
+            // an empty base (a lookup answer's view) gives paths from the object itself
+            (
+                bare(json!({"status": {"conditions": [1]}})),
+                "status.conditions[0]: expected object, got integer",
+            ),
+            (
+                bare(json!({"status": {"activeServiceStatus": {"applicationStatuses": {"a": 1}}}})),
+                "status.activeServiceStatus.applicationStatuses.a: expected object, got integer",
+            ),
+            (
+                bare(json!({"spec": {"rayClusterConfig": {"workerGroupSpecs": [1]}}})),
+                "spec.rayClusterConfig.workerGroupSpecs[0]: expected object, got integer",
+            ),
+            (bare(json!("x")), ": expected object, got string"),
+            (
+                bare_svc(json!({"metadata": {"ownerReferences": [7]}})),
+                "metadata.ownerReferences[0]: expected object, got integer",
             ),
         ];
         for (got, want) in cases {
