@@ -412,6 +412,45 @@ mod tests {
         );
     }
 
+    /// Every field a Queue view reads names its whole path when it is bad,
+    /// and of several bad fields the one read first is reported.
+    #[test]
+    fn queue_view_errors_name_the_whole_path() {
+        let q = |v: Value| {
+            QueueView::from_value(&v, "request.object")
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let o = "request.object";
+        let cases: Vec<(Value, String)> = vec![
+            (json!({"metadata": 5}), format!("{o}.metadata: expected object, got integer")),
+            (json!({"metadata": {"annotations": []}}), format!("{o}.metadata.annotations: expected object, got array")),
+            (json!({"metadata": {"annotations": {"a": 1}}}), format!("{o}.metadata.annotations.a: expected string, got integer")),
+            (json!({"metadata": {"name": 3}}), format!("{o}.metadata.name: expected string, got integer")),
+            (json!({"status": "x"}), format!("{o}.status: expected object, got string")),
+            (json!({"status": {"allocated": 1}}), format!("{o}.status.allocated: expected object, got integer")),
+            (json!({"status": {"allocated": {"pods": []}}}), format!("{o}.status.allocated.pods: expected quantity (string or number), got array")),
+            (json!({"status": {"state": 1}}), format!("{o}.status.state: expected string, got integer")),
+            (json!({"spec": []}), format!("{o}.spec: expected object, got array")),
+            (json!({"spec": {"weight": "x"}}), format!("{o}.spec.weight: expected integer, got string")),
+            (json!({"spec": {"capability": "x"}}), format!("{o}.spec.capability: expected object, got string")),
+            (json!({"spec": {"capability": {"cpu": true}}}), format!("{o}.spec.capability.cpu: expected quantity (string or number), got boolean")),
+            (json!({"spec": {"deserved": {"memory": "1Q"}}}), format!("{o}.spec.deserved.memory: invalid quantity \"1Q\": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")),
+            (json!({"spec": {"guarantee": 1}}), format!("{o}.spec.guarantee: expected object, got integer")),
+            (json!({"spec": {"guarantee": {"resource": {"gpu": {}}}}}), format!("{o}.spec.guarantee.resource.gpu: expected quantity (string or number), got object")),
+            (json!({"spec": {"parent": 0}}), format!("{o}.spec.parent: expected string, got integer")),
+            (json!({"spec": {"reclaimable": "yes"}}), format!("{o}.spec.reclaimable: expected boolean, got string")),
+            // the first read wins: annotations, allocated pods, name, spec, state
+            (json!({"metadata": {"name": 1}, "status": {"allocated": 1}}), format!("{o}.status.allocated: expected object, got integer")),
+            (json!({"spec": 1, "status": 1}), format!("{o}.status: expected object, got integer")),
+            (json!({"spec": {"weight": "x"}, "metadata": {"name": 1}}), format!("{o}.metadata.name: expected string, got integer")),
+            (json!({"spec": {"parent": 1}, "status": {"state": 1}}), format!("{o}.spec.parent: expected string, got integer")),
+        ];
+        for (v, want) in cases {
+            assert_eq!(q(v.clone()), Err(want), "{v}");
+        }
+    }
+
     #[test]
     fn decode_errors_name_the_path() {
         let v = json!({"metadata": {"name": "q"}, "spec": {"weight": "heavy"}});
