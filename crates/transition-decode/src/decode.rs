@@ -205,6 +205,34 @@ pub fn opt_string_map<'a>(
         .collect()
 }
 
+/// Whether the string map at `path` holds `key` = `value`, with the errors
+/// of [`opt_string_map`] (every value must be a string) and nothing collected.
+pub fn string_map_has(
+    root: &Value,
+    base: &str,
+    path: &str,
+    key: &str,
+    value: &str,
+) -> Result<bool, DecodeError> {
+    let Some(obj) = opt_object(root, base, path)? else {
+        return Ok(false);
+    };
+    let mut found = false;
+    for (k, v) in obj {
+        match v {
+            Value::String(s) => found |= k == key && s == value,
+            other => {
+                return Err(DecodeError::WrongType {
+                    path: format!("{}.{k}", join(base, path)),
+                    expected: "string",
+                    found: type_name(other),
+                })
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// A required string field.
 pub fn req_str<'a>(root: &'a Value, base: &str, path: &str) -> Result<&'a str, DecodeError> {
     opt_str(root, base, path)?.ok_or_else(|| DecodeError::Missing {
@@ -260,6 +288,35 @@ mod tests {
             reason: "eof".into(),
         };
         assert_eq!(syntax.clone().under("x"), syntax);
+    }
+
+    #[test]
+    fn string_map_has_answers_as_the_collected_map() {
+        let has = |v: Value| string_map_has(&v, "o", "m.a", "k", "true");
+        let collected = |v: Value| {
+            opt_string_map(&v, "o", "m.a").map(|m| m.iter().any(|(k, v)| *k == "k" && *v == "true"))
+        };
+        for v in [
+            json!({}),
+            json!({"m": null}),
+            json!({"m": {"a": null}}),
+            json!({"m": {"a": {"k": "true"}}}),
+            json!({"m": {"a": {"k": "false", "x": "true"}}}),
+            json!({"m": {"a": {"j": "true", "k": "true", "z": 1}}}),
+            json!({"m": {"a": {"a": [], "k": "true"}}}),
+            json!({"m": {"a": "k"}}),
+            json!({"m": 3}),
+        ] {
+            assert_eq!(has(v.clone()), collected(v.clone()), "{v}");
+        }
+        assert_eq!(
+            has(json!({"m": {"a": {"k": "true", "z": 1}}})),
+            Err(DecodeError::WrongType {
+                path: "o.m.a.z".into(),
+                expected: "string",
+                found: "integer"
+            })
+        );
     }
 
     #[test]

@@ -105,6 +105,13 @@ impl<'c> Lookups<'c> {
             .collect())
     }
 
+    /// Drops `value`, or leaves it undropped when the request's memory is
+    /// reclaimed in bulk ([`Cluster::reclaims_in_bulk`]): for the request's
+    /// own views, done with on the way to an accept.
+    pub fn release<T>(&self, value: T) {
+        release(&*self.cluster, value);
+    }
+
     /// How many PodGroups, in any namespace and phase, have `spec.queue == queue`.
     pub fn podgroups_in_queue(&mut self, rule: RuleId, queue: &str) -> Result<usize, Rejection> {
         let bytes = self

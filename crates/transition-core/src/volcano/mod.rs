@@ -168,6 +168,7 @@ fn queue_main(req: &AdmissionRequest, settings: &Settings, lk: &mut Lookups) -> 
     if rules::v6_needed(&q, old.as_ref()) {
         rules::v6_resources(&q, lk)?;
     }
+    lk.release((q, old));
     Ok(match mutation {
         Some((object, rules)) => Verdict::Mutate { object, rules },
         None => Verdict::Accept,
@@ -205,6 +206,7 @@ fn queue_status(req: &AdmissionRequest, lk: &mut Lookups) -> Result<Verdict, Rej
     rules::t_single(name, old_state, new_state)?;
     rules::t3_closed_needs_no_podgroups(name, old_state, new_state, lk)?;
     rules::t5_reopen_under_closed_parent(&q, old_state, lk)?;
+    lk.release((q, old));
     Ok(Verdict::Accept)
 }
 

@@ -161,10 +161,8 @@ impl QueueView {
     /// Errors: as [`Self::from_value`] for the fields it reads.
     pub fn status_from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
         expect_object(v, base)?;
-        let annotations = decode::opt_string_map(v, base, "metadata.annotations")?;
-        let closed_by_parent = annotations
-            .iter()
-            .any(|(k, v)| *k == CLOSED_BY_PARENT && *v == "true");
+        let closed_by_parent =
+            decode::string_map_has(v, base, "metadata.annotations", CLOSED_BY_PARENT, "true")?;
         Ok(QueueView {
             name: decode::string_or_empty(v, base, "metadata.name")?,
             parent: decode::string_or_empty(v, base, "spec.parent")?,
