@@ -1,6 +1,7 @@
 //! [`Cluster::reclaims_in_bulk`]: when a cluster says the request's memory
-//! is taken back all at once (the policy's arena), the lookups skip dropping
-//! the answers they decoded; otherwise they free everything they allocate.
+//! is taken back all at once (the policy's arena), the core skips dropping
+//! the lookup answers it decoded (and the views of an accepted Queue write);
+//! otherwise it frees everything it allocates.
 //!
 //! Every case file runs twice through [`evaluate`], with a cluster that says
 //! `false` and one that says `true`, under a global allocator that counts
