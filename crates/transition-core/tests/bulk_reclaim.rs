@@ -11,7 +11,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
 use std::hash::{DefaultHasher, Hasher};
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use serde_json::Value;
@@ -114,21 +116,6 @@ fn run(request: &AdmissionRequest, settings: &Settings, objects: Vec<Value>, bul
     counted
 }
 
-fn case_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            case_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "json") {
-            out.push(p);
-        }
-    }
-}
-
 /// The bench's lookup scenarios: each decodes at least one answer.
 const DECODES_ANSWERS: &[&str] = &[
     "examples/cases/volcano-queue-lifecycle/01-create-queue.json",
@@ -140,8 +127,8 @@ const DECODES_ANSWERS: &[&str] = &[
 fn main() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut files = Vec::new();
-    case_files(&repo.join("tests/data"), &mut files);
-    case_files(&repo.join("examples/cases"), &mut files);
+    common::case_files(&repo.join("tests/data"), &mut files);
+    common::case_files(&repo.join("examples/cases"), &mut files);
     let mut failures = Vec::new();
     let (mut checked, mut skipped_frees) = (0, 0);
     for path in &files {

@@ -3,26 +3,13 @@
 //! in-memory cluster. The same files run through the built wasm module in the
 //! root crate's tests; this run pins down the core's own answer.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use serde_json::Value;
 use transition_core::cluster::ObjectStore;
 use transition_core::{evaluate, AdmissionRequest, Settings, Verdict};
-
-fn case_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            case_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "json") {
-            out.push(p);
-        }
-    }
-}
 
 /// True when every key of `want` is in `got` with a matching value
 /// (objects compared as subsets, everything else by equality).
@@ -80,7 +67,7 @@ fn every_case_file_gives_its_expected_verdict() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut files = Vec::new();
     for dir in ["tests/data", "examples/cases"] {
-        case_files(&repo.join(dir), &mut files);
+        common::case_files(&repo.join(dir), &mut files);
     }
     assert!(
         files.len() > 100,
