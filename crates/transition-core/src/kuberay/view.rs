@@ -50,16 +50,7 @@ fn conditions(v: &Value, base: &str, path: &str) -> Result<Vec<Condition>, Decod
     items
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            condition(c).map_err(|e| {
-                let list = if base.is_empty() {
-                    path.to_string()
-                } else {
-                    format!("{base}.{path}")
-                };
-                e.under(&format!("{list}[{i}]"))
-            })
-        })
+        .map(|(i, c)| condition(c).map_err(|e| e.under(&format!("{path}[{i}]")).under(base)))
         .collect()
 }
 
@@ -95,21 +86,22 @@ pub struct ServeStatus {
 }
 
 impl ServeStatus {
-    fn from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
+    /// An active or pending service status, read with paths relative to it.
+    fn from_value(v: &Value) -> Result<Self, DecodeError> {
         let mut applications = BTreeMap::new();
-        if let Some(apps) = decode::opt_object(v, base, "applicationStatuses")? {
+        if let Some(apps) = decode::opt_object(v, "", "applicationStatuses")? {
             for (name, app) in apps {
                 let status = must_be_object(app, "")
                     .and_then(|()| string(app, "", "status"))
-                    .map_err(|e| e.under(&format!("applicationStatuses.{name}")).under(base))?;
+                    .map_err(|e| e.under(&format!("applicationStatuses.{name}")))?;
                 applications.insert(name.clone(), status);
             }
         }
         Ok(ServeStatus {
-            ray_cluster_name: string(v, base, "rayClusterName")?,
+            ray_cluster_name: string(v, "", "rayClusterName")?,
             applications,
-            target_capacity: decode::opt_i64(v, base, "targetCapacity")?,
-            traffic_routed_percent: decode::opt_i64(v, base, "trafficRoutedPercent")?,
+            target_capacity: decode::opt_i64(v, "", "targetCapacity")?,
+            traffic_routed_percent: decode::opt_i64(v, "", "trafficRoutedPercent")?,
         })
     }
 }
@@ -129,7 +121,7 @@ impl RayServiceStatus {
         let serve = |key: &str| -> Result<ServeStatus, DecodeError> {
             match decode::opt_object(s, "", key)? {
                 None => Ok(ServeStatus::default()),
-                Some(_) => ServeStatus::from_value(&s[key], "").map_err(|e| e.under(key)),
+                Some(_) => ServeStatus::from_value(&s[key]).map_err(|e| e.under(key)),
             }
         };
         Ok(RayServiceStatus {
