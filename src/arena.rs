@@ -544,6 +544,8 @@ mod tests {
             let mut fill = 0u8;
             let mut next_fill = || { fill = fill.wrapping_add(1).max(1); fill };
             let mut open = false;
+            // a block of the open scope came from the system (reclaims_all's model)
+            let mut fell = false;
             for op in ops {
                 unsafe {
                     match op {
@@ -556,10 +558,12 @@ mod tests {
                             std::ptr::write_bytes(ptr, f, size);
                             live.push(Block { ptr, layout, fill: f, arena: arena.owns(ptr) });
                             proptest::prop_assert!(open || !arena.owns(ptr), "outside a scope the system allocates");
+                            fell |= open && !arena.owns(ptr);
                         }
                         Op::Realloc { pick, size } if !live.is_empty() => {
                             let b = live.swap_remove(pick % live.len());
                             let ptr = arena.realloc(b.ptr, b.layout, size);
+                            fell |= open && b.arena && !arena.owns(ptr);
                             proptest::prop_assert!(!ptr.is_null());
                             proptest::prop_assert_eq!(ptr as usize % b.layout.align(), 0);
                             let kept = b.layout.size().min(size);
@@ -579,6 +583,7 @@ mod tests {
                             live.retain(|b| !b.arena);
                             proptest::prop_assert!(arena.enter());
                             open = true;
+                            fell = false;
                         }
                         Op::Leave => {
                             arena.leave();
@@ -587,6 +592,7 @@ mod tests {
                         _ => {}
                     }
                 }
+                proptest::prop_assert_eq!(arena.reclaims_all(), open && !fell);
                 // every live block intact and disjoint from the others
                 let mut spans: Vec<(usize, usize)> = Vec::new();
                 for b in &live {
