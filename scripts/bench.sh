@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one command behind BENCHMARKS.md: builds the policy module and the
-# accept-all baseline (same SDK, same release profile), runs the guest bench
+# accept-all baselines (same SDK, same release profile; one of them also makes
+# the lookups transition-guard made), runs the guest bench
 # (wasmtime through policy-runner, `bench` profile) and writes BENCHMARKS.md
 # with the machine and the date.
 #
@@ -16,7 +17,7 @@ target=${CARGO_TARGET_DIR:-$root/target}
 # The two modules get their own target dir: a shared target dir may hold
 # another checkout's transition_guard.wasm, and a wasm-only build is cheap.
 wasm_target="$target/bench-wasm"
-CARGO_TARGET_DIR="$wasm_target" cargo build -p transition-guard -p accept-all \
+CARGO_TARGET_DIR="$wasm_target" cargo build -p transition-guard -p accept-all -p accept-all-lookups \
   --target wasm32-wasip1 --release
 out="$target/bench-results"
 mkdir -p "$out"
@@ -24,9 +25,11 @@ mkdir -p "$out"
 # times what ships, and the baseline gets the same pipeline.
 bash scripts/wasm-opt.sh "$wasm_target/wasm32-wasip1/release/transition_guard.wasm" "$out/transition_guard.wasm"
 bash scripts/wasm-opt.sh "$wasm_target/wasm32-wasip1/release/accept_all.wasm" "$out/accept_all.wasm"
+bash scripts/wasm-opt.sh "$wasm_target/wasm32-wasip1/release/accept_all_lookups.wasm" "$out/accept_all_lookups.wasm"
 
 export TRANSITION_GUARD_WASM="$out/transition_guard.wasm"
 export ACCEPT_ALL_WASM="$out/accept_all.wasm"
+export ACCEPT_ALL_LOOKUPS_WASM="$out/accept_all_lookups.wasm"
 
 if [ "${1:-}" = "--quick" ]; then
   cargo bench -p transition-bench --bench guest -- --quick
@@ -44,7 +47,7 @@ for floor in scan value decode; do
     --target wasm32-wasip1 --release
   bash scripts/wasm-opt.sh "$wasm_target/wasm32-wasip1/release/transition_guard.wasm" "$out/floor-$floor.wasm"
   # The per-scenario lines ("NAME: guest A vs B (Rx); runner ...") go to stderr.
-  TRANSITION_GUARD_WASM="$out/floor-$floor.wasm" cargo bench -p transition-bench --bench guest \
+  TRANSITION_GUARD_WASM="$out/floor-$floor.wasm" ACCEPT_ALL_LOOKUPS_WASM= cargo bench -p transition-bench --bench guest \
     2>&1 >/dev/null | sed -n 's/^\(.*\): guest \(.*\) vs .* (\([0-9.]*\)x); runner.*/\1\t\2 (\3×)/p' \
     > "$out/floor-$floor.tsv"
 done
@@ -81,7 +84,7 @@ dirty=$(git status --porcelain 2>/dev/null | grep -q . && echo " (with uncommitt
   echo "- Toolchain: $(rustc --version); wasmtime $wasmtime (wasmtime-provider, Cranelift), bench profile (opt-level 3, no LTO)"
   echo "- Source: commit $commit$dirty"
   echo "- Modules: release builds passed through \`scripts/wasm-opt.sh\`, as shipped (the annotated module adds only metadata)"
-  echo "- Baseline: \`crates/accept-all\`, a policy built with the same SDK (kubewarden-policy-sdk 0.17.3), release profile and wasm-opt step (\`scripts/wasm-opt.sh\`) that decodes the request and accepts it"
+  echo "- Baseline: \`crates/accept-all\`, a policy built with the same SDK (kubewarden-policy-sdk 0.17.3), release profile and wasm-opt step (\`scripts/wasm-opt.sh\`) that decodes the request and accepts it; for the lookup table, \`crates/accept-all-lookups\`, the same plus the host calls transition-guard made for the request"
   echo
   cat "$out/results.md"
   cat "$out/floors.md"

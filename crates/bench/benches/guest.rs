@@ -12,7 +12,10 @@ use std::time::Instant;
 
 use policy_runner::{validate_payload, Grants, Instance, Policy, ValidationResponse};
 use serde_json::{json, Value};
-use transition_bench::{human, interleaved, memoized, scenarios, thousands, Pair, Scenario, Stats};
+use transition_bench::{
+    human, interleaved, memoized, prime_payload, recording, scenarios, thousands, HostCall, Pair, Scenario,
+    Stats,
+};
 
 fn module(var: &str, file: &str, root: &Path) -> PathBuf {
     if let Some(p) = std::env::var_os(var) {
@@ -55,25 +58,48 @@ fn check(who: &str, s: &Scenario, out: &[u8], expect: bool) {
     );
 }
 
-/// Runs `payload` once on a fresh instance and counts its host calls and answer bytes.
-fn count_host_calls(p: &Policy, s: &Scenario, payload: &[u8], grants: &Grants) -> (usize, usize) {
-    let counts = Arc::new(Mutex::new((0usize, 0usize)));
-    let seen = counts.clone();
-    let answer = memoized(s.fixtures.clone(), grants.clone());
+/// Runs `payload` once on a fresh instance of `p` (primed with `prime`
+/// first, when given) and returns the host calls it made.
+fn record_calls(
+    p: &Policy,
+    s: &Scenario,
+    payload: &[u8],
+    grants: &Grants,
+    prime: Option<&[u8]>,
+) -> Vec<HostCall> {
+    let log = Arc::new(Mutex::new(Vec::new()));
     let i = p
-        .instance_with(move |b: &str, n: &str, o: &str, data: &[u8]| {
-            let a = answer(b, n, o, data);
-            if let Ok(mut c) = seen.lock() {
-                c.0 += 1;
-                c.1 += a.as_ref().map_or(0, Vec::len);
-            }
-            a
-        })
+        .instance_with(recording(
+            memoized(s.fixtures.clone(), grants.clone()),
+            log.clone(),
+        ))
         .expect("instantiate");
+    if let Some(prime) = prime {
+        i.call(PRIME, prime).expect("prime the lookup baseline");
+    }
     call(&i, payload);
-    let c = counts.lock().map(|c| *c).unwrap_or_default();
-    c
+    let calls = log.lock().map(|c| c.clone()).unwrap_or_default();
+    calls
 }
+
+/// What two modules' host calls must share: where each went and how big its
+/// answer was (the request bytes may differ in key order).
+fn calls_summary(calls: &[HostCall]) -> Vec<(&str, &str, &str, usize)> {
+    calls
+        .iter()
+        .map(|c| {
+            (
+                c.binding.as_str(),
+                c.namespace.as_str(),
+                c.operation.as_str(),
+                c.answer_bytes,
+            )
+        })
+        .collect()
+}
+
+/// The operation that primes `crates/accept-all-lookups` (its `PRIME`).
+const PRIME: &str = "bench_set_lookups";
 
 struct Row {
     scenario: Scenario,
@@ -81,6 +107,8 @@ struct Row {
     host_calls: usize,
     answer_bytes: usize,
     guest: Pair,
+    /// transition-guard against the lookup baseline, for requests that look something up.
+    lookups: Option<Pair>,
     runner: Pair,
 }
 
@@ -102,6 +130,14 @@ fn main() {
         Grants::from_metadata_file(&metadata).unwrap_or_else(|e| panic!("{}: {e}", metadata.display()));
     let (tg_bytes, tg) = load(&tg_path, &grants);
     let (aa_bytes, aa) = load(&aa_path, &grants);
+    // The lookup baseline; `ACCEPT_ALL_LOOKUPS_WASM=` (empty) skips it (the floors do).
+    let aal = match std::env::var_os("ACCEPT_ALL_LOOKUPS_WASM") {
+        Some(p) if p.is_empty() => None,
+        _ => Some(load(
+            &module("ACCEPT_ALL_LOOKUPS_WASM", "accept_all_lookups.wasm", &root),
+            &grants,
+        )),
+    };
 
     // Module compile (Cranelift), each module several times, alternating.
     let compile_reps = if quick { 2 } else { 5 };
@@ -148,7 +184,8 @@ fn main() {
         let aa_i = aa
             .instance_with(memoized(s.fixtures.clone(), grants.clone()))
             .expect("instantiate");
-        let (host_calls, answer_bytes) = count_host_calls(&tg, &s, &payload, &grants);
+        let calls = record_calls(&tg, &s, &payload, &grants, None);
+        let (host_calls, answer_bytes) = (calls.len(), calls.iter().map(|c| c.answer_bytes).sum());
         check("transition-guard", &s, &call(&tg_i, &payload), s.expect_accepted);
         check("accept-all", &s, &call(&aa_i, &payload), true);
         let guest = interleaved(
@@ -161,6 +198,36 @@ fn main() {
                 call(&aa_i, &payload);
             },
         );
+        // The lookup baseline makes the calls transition-guard made; the
+        // bench checks that it did, with the same answers, before timing it.
+        let lookups = match &aal {
+            Some((_, aal)) if host_calls > 0 => {
+                let prime = prime_payload(&calls).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+                let made = record_calls(aal, &s, &payload, &grants, Some(&prime));
+                assert_eq!(
+                    calls_summary(&made),
+                    calls_summary(&calls),
+                    "{}: the lookup baseline must make transition-guard's host calls and get the same answers",
+                    s.name
+                );
+                let aal_i = aal
+                    .instance_with(memoized(s.fixtures.clone(), grants.clone()))
+                    .expect("instantiate");
+                aal_i.call(PRIME, &prime).expect("prime the lookup baseline");
+                check("accept-all-lookups", &s, &call(&aal_i, &payload), true);
+                Some(interleaved(
+                    rounds,
+                    batch_ns,
+                    &mut || {
+                        call(&tg_i, &payload);
+                    },
+                    &mut || {
+                        call(&aal_i, &payload);
+                    },
+                ))
+            }
+            _ => None,
+        };
         // What policy-runner does per request: fresh instance, fixtures
         // answered (filtered, masked, serialized) per host call, answer decoded.
         let run = |p: &Policy| {
@@ -193,11 +260,21 @@ fn main() {
             human(Stats::of(&runner.a).median),
             human(Stats::of(&runner.b).median)
         );
+        if let Some(p) = &lookups {
+            eprintln!(
+                "{}: against the lookup baseline {} vs {} ({:.2}x)",
+                s.name,
+                human(Stats::of(&p.a).median),
+                human(Stats::of(&p.b).median),
+                p.ratio()
+            );
+        }
         rows.push(Row {
             scenario: s,
             host_calls,
             answer_bytes,
             guest,
+            lookups,
             runner,
         });
     }
@@ -286,6 +363,32 @@ fn report(
          the response. Excluded: the host's filtering and JSON serialization of the fixture list, done \
          once per scenario and replayed (a real cluster's list latency is not the policy's).\n",
     );
+    if rows.iter().any(|r| r.lookups.is_some()) {
+        md.push_str(
+            "\n### Against a baseline that makes the same lookups (instance reused; `validate` call only)\n\n\
+             `crates/accept-all-lookups`: the accept-all policy that, after decoding the request, makes the host \
+             calls transition-guard made for it the way the SDK's `host_capabilities::kubernetes` functions do \
+             (serialize the request, `host_call`, parse the answer into a `serde_json::Value`), then accepts. The \
+             bench primes it with the recorded calls before timing and checks it made them, with answers of the \
+             same size. The ratio is what transition-guard's decoding, views and rules cost over an SDK policy that \
+             fetches the same objects and decides nothing. The goal above is against accept-all; this table is \
+             not a goal.\n\n",
+        );
+        md.push_str("| Request | host calls | transition-guard | accept-all + same lookups | ratio |\n");
+        md.push_str("|---|---:|---:|---:|---:|\n");
+        for r in rows {
+            if let Some(p) = &r.lookups {
+                md.push_str(&format!(
+                    "| {} | {} | {} | {} | {:.2}× |\n",
+                    r.scenario.name,
+                    r.host_calls,
+                    human(Stats::of(&p.a).median),
+                    human(Stats::of(&p.b).median),
+                    p.ratio()
+                ));
+            }
+        }
+    }
     md.push_str("\n### policy-runner per request (fresh instance per request, as `Policy::validate`)\n\n");
     md.push_str("| Request | transition-guard | accept-all | ratio |\n|---|---:|---:|---:|\n");
     for r in rows {
@@ -344,6 +447,9 @@ fn json_report(rows: &[Row], c_tg: &[f64], c_aa: &[f64], inst: &Pair) -> Value {
                       "ratio": r.guest.ratio()},
             "runner": {"transition_guard": stats(Stats::of(&r.runner.a)), "accept_all": stats(Stats::of(&r.runner.b)),
                        "ratio": r.runner.ratio()},
+            "lookups": r.lookups.as_ref().map(|p| json!({
+                "transition_guard": stats(Stats::of(&p.a)), "accept_all_lookups": stats(Stats::of(&p.b)),
+                "ratio": p.ratio()})),
         })).collect::<Vec<_>>(),
     })
 }

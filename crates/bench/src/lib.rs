@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use policy_runner::callback::{answer, Backend};
@@ -170,6 +170,64 @@ pub fn memoized(
             .or_insert_with(|| answer(&backend, &grants, binding, namespace, operation, payload).answer)
             .clone()
     }
+}
+
+/// One host call a module made while answering a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostCall {
+    pub binding: String,
+    pub namespace: String,
+    pub operation: String,
+    /// The request bytes the module sent.
+    pub request: Vec<u8>,
+    /// Bytes of the answer it got back (0 for an error).
+    pub answer_bytes: usize,
+}
+
+/// Wraps `answer` so that every call through it is appended to `log`.
+pub fn recording<F>(
+    answer: F,
+    log: Arc<Mutex<Vec<HostCall>>>,
+) -> impl Fn(&str, &str, &str, &[u8]) -> Result<Vec<u8>, String> + Send + Sync
+where
+    F: Fn(&str, &str, &str, &[u8]) -> Result<Vec<u8>, String> + Send + Sync,
+{
+    move |binding, namespace, operation, request| {
+        let a = answer(binding, namespace, operation, request);
+        if let Ok(mut log) = log.lock() {
+            log.push(HostCall {
+                binding: binding.to_string(),
+                namespace: namespace.to_string(),
+                operation: operation.to_string(),
+                request: request.to_vec(),
+                answer_bytes: a.as_ref().map_or(0, Vec::len),
+            });
+        }
+        a
+    }
+}
+
+/// The payload that primes the lookup baseline (`crates/accept-all-lookups`,
+/// waPC operation `bench_set_lookups`) to make `calls`: a JSON array of
+/// `{binding, namespace, operation, request}`, each request as the JSON it was.
+///
+/// Errors: a request that is not JSON, named by its position and operation.
+pub fn prime_payload(calls: &[HostCall]) -> Result<Vec<u8>, String> {
+    let lookups = calls
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let request: Value = serde_json::from_slice(&c.request)
+                .map_err(|e| format!("host call {i} ({}): request is not JSON: {e}", c.operation))?;
+            Ok(json!({
+                "binding": c.binding,
+                "namespace": c.namespace,
+                "operation": c.operation,
+                "request": request,
+            }))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    serde_json::to_vec(&lookups).map_err(|e| e.to_string())
 }
 
 /// Summary of per-call times, in nanoseconds.
@@ -379,5 +437,62 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(human(1_530.0), "1.5 µs");
         assert_eq!(human(2_500_000.0), "2.50 ms");
+    }
+
+    #[test]
+    fn recording_logs_each_call_and_passes_its_answer_through() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let answer = recording(
+            |_: &str, _: &str, op: &str, _: &[u8]| {
+                if op == "get_resource" {
+                    Ok(b"{}".to_vec())
+                } else {
+                    Err("no".to_string())
+                }
+            },
+            log.clone(),
+        );
+        assert_eq!(
+            answer("kubewarden", "kubernetes", "get_resource", b"{\"a\":1}"),
+            Ok(b"{}".to_vec())
+        );
+        assert_eq!(
+            answer("kubewarden", "kubernetes", "can_i", b"[]"),
+            Err("no".to_string())
+        );
+        let call = |op: &str, request: &[u8], answer_bytes| HostCall {
+            binding: "kubewarden".into(),
+            namespace: "kubernetes".into(),
+            operation: op.into(),
+            request: request.to_vec(),
+            answer_bytes,
+        };
+        assert_eq!(
+            *log.lock().unwrap(),
+            vec![call("get_resource", b"{\"a\":1}", 2), call("can_i", b"[]", 0)]
+        );
+    }
+
+    #[test]
+    fn the_prime_payload_carries_each_call_with_its_request_as_json() {
+        let calls = vec![HostCall {
+            binding: "kubewarden".into(),
+            namespace: "kubernetes".into(),
+            operation: "get_resource".into(),
+            request: br#"{"kind":"Queue","name":"root"}"#.to_vec(),
+            answer_bytes: 10,
+        }];
+        let out: Value = serde_json::from_slice(&prime_payload(&calls).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            json!([{"binding": "kubewarden", "namespace": "kubernetes", "operation": "get_resource",
+                    "request": {"kind": "Queue", "name": "root"}}])
+        );
+        let mut bad = calls.clone();
+        bad[0].request = b"not json".to_vec();
+        assert_eq!(
+            prime_payload(&bad),
+            Err("host call 0 (get_resource): request is not JSON: expected ident at line 1 column 2".into())
+        );
     }
 }
