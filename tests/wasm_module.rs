@@ -291,12 +291,15 @@ fn a_recorded_session_replays_to_the_same_verdict_and_a_stale_one_fails_closed()
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// One instance, many requests, as policy-server runs a policy: the module's
-/// per-request arena (src/arena.rs) rewinds between calls, so a request after
-/// a 10 MB one, or after one with a large lookup answer, must see none of the
-/// previous request's memory and get its own verdict.
-#[test]
-fn one_instance_answers_big_and_small_requests_in_turn() {
+/// A 10 MB Queue create, a close refused by T3 after a 2,000-PodGroup
+/// lookup answer, and a small create refused by W1, each with the answer it
+/// must get, and the fixtures that answer the lookups.
+struct BigAndSmall {
+    fixtures: Fixtures,
+    requests: Vec<(&'static str, Vec<u8>, Value)>,
+}
+
+fn big_and_small() -> BigAndSmall {
     let queue = |name: &str, state: &str| {
         json!({"apiVersion": "scheduling.volcano.sh/v1beta1", "kind": "Queue",
                "metadata": {"name": name}, "spec": {"weight": 1, "parent": "root"}, "status": {"state": state}})
@@ -311,39 +314,21 @@ fn one_instance_answers_big_and_small_requests_in_turn() {
                "metadata": {"name": format!("pg-{i}"), "namespace": "ns"},
                "spec": {"queue": if i % 4 == 0 { "ml" } else { "other" }}})
     }));
-    let fixtures = Fixtures::new(objects);
-    let instance = policy()
-        .instance_with(move |_, _, operation, payload| {
-            fixtures.handle(&CallbackRequest::parse(operation, payload)?)
-        })
-        .unwrap();
     let request = |operation: &str, sub: &str, object: Value, old: Value| {
         let name = object["metadata"]["name"].clone();
-        json!({"request": {
+        let r = json!({"request": {
             "uid": "u", "kind": {"group": "scheduling.volcano.sh", "version": "v1beta1", "kind": "Queue"},
             "resource": {"group": "scheduling.volcano.sh", "version": "v1beta1", "resource": "queues"},
             "subResource": sub, "name": name, "operation": operation,
             "userInfo": {"username": "alice"}, "object": object, "oldObject": old
-        }, "settings": {}})
+        }, "settings": {}});
+        serde_json::to_vec(&r).unwrap()
     };
     let mut big = queue("big", "Open");
     big.as_object_mut().unwrap().remove("status");
     big["metadata"]["annotations"] = json!({"blob": "x".repeat(10 << 20)});
-    let big_create = serde_json::to_vec(&request("CREATE", "", big, Value::Null)).unwrap();
-    let close = serde_json::to_vec(&request(
-        "UPDATE",
-        "status",
-        queue("ml", "Closed"),
-        queue("ml", "Closing"),
-    ))
-    .unwrap();
     let mut bad = queue("bad", "Open");
     bad["spec"]["weight"] = json!(0);
-    let bad_create = serde_json::to_vec(&request("CREATE", "", bad, Value::Null)).unwrap();
-
-    let answer = |payload: &[u8]| -> Value {
-        serde_json::from_slice(&instance.call("validate", payload).unwrap()).unwrap()
-    };
     let accepted = json!({"accepted": true, "message": null, "code": null, "mutated_object": null,
                           "audit_annotations": null, "warnings": null});
     let t3 = json!({"accepted": false, "code": null, "mutated_object": null, "warnings": null,
@@ -352,14 +337,96 @@ fn one_instance_answers_big_and_small_requests_in_turn() {
     let w1 = json!({"accepted": false, "code": null, "mutated_object": null, "warnings": null,
         "message": "spec.weight: Invalid value: 0: spec.weight in body should be greater than or equal to 1",
         "audit_annotations": {"transition-guard-rule": "W1"}});
-    assert_eq!(answer(&bad_create), w1, "a fresh instance");
-    for round in 0..3 {
-        assert_eq!(answer(&big_create), accepted, "round {round}: 10 MB create");
-        assert_eq!(answer(&close), t3, "round {round}: close after a big request");
-        assert_eq!(
-            answer(&bad_create),
-            w1,
-            "round {round}: a small create after a large lookup answer"
-        );
+    BigAndSmall {
+        fixtures: Fixtures::new(objects),
+        requests: vec![
+            ("10 MB create", request("CREATE", "", big, Value::Null), accepted),
+            (
+                "close after a big request",
+                request("UPDATE", "status", queue("ml", "Closed"), queue("ml", "Closing")),
+                t3,
+            ),
+            (
+                "a small create after a large lookup answer",
+                request("CREATE", "", bad, Value::Null),
+                w1,
+            ),
+        ],
     }
 }
+
+/// Runs `rounds` rounds of [`big_and_small`] on one instance of `policy`;
+/// the first answer that differs, or the first call that fails, is the error.
+fn run_big_and_small(policy: &Policy, rounds: usize) -> Result<(), String> {
+    let BigAndSmall { fixtures, requests } = big_and_small();
+    let instance = policy
+        .instance_with(move |_, _, operation, payload| {
+            fixtures.handle(&CallbackRequest::parse(operation, payload)?)
+        })
+        .unwrap();
+    for round in 0..rounds {
+        for (what, payload, expected) in &requests {
+            let out = instance
+                .call("validate", payload)
+                .map_err(|e| format!("round {round}, {what}: {e}"))?;
+            let answer: Value = serde_json::from_slice(&out).unwrap();
+            if &answer != expected {
+                return Err(format!(
+                    "round {round}, {what}: answered {answer}, expected {expected}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One instance, many requests, as policy-server runs a policy: the module's
+/// per-request arena (src/arena.rs) rewinds between calls, so a request after
+/// a 10 MB one, or after one with a large lookup answer, must see none of the
+/// previous request's memory and get its own verdict.
+#[test]
+fn one_instance_answers_big_and_small_requests_in_turn() {
+    // A small create first, on a fresh instance, then three rounds.
+    let BigAndSmall { requests, .. } = big_and_small();
+    let fresh = policy()
+        .instance_with(|_, _, _, _| Err("no lookups".into()))
+        .unwrap();
+    let (_, bad_create, w1) = &requests[2];
+    let answer: Value = serde_json::from_slice(&fresh.call("validate", bad_create).unwrap()).unwrap();
+    assert_eq!(&answer, w1, "a fresh instance");
+    assert_eq!(run_big_and_small(policy(), 3), Ok(()));
+}
+
+/// The module's memory in wasm, not only natively (tests/arena_memory.rs):
+/// under a cap on the instance's linear memory, as a host may set one, the
+/// 10 MB request and its neighbours are answered round after round. Memory a
+/// request left behind would add up over the rounds and hit the cap; a cap
+/// too small for one 10 MB request traps, so the cap is really enforced.
+#[test]
+fn one_instance_stays_within_a_memory_cap_over_many_big_requests() {
+    let bytes = std::fs::read(module_path()).unwrap();
+    let capped = |mib: usize| {
+        Policy::from_bytes_with_memory_limit(&bytes, mib << 20)
+            .unwrap()
+            .with_grants(Grants::from_metadata_file(&metadata_path()).unwrap())
+    };
+    let cap_mib: usize = std::env::var("MEMORY_CAP_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(MEMORY_CAP_MIB);
+    let rounds: usize = std::env::var("MEMORY_CAP_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    assert_eq!(run_big_and_small(&capped(cap_mib), rounds), Ok(()));
+    let small = run_big_and_small(&capped(16), 1).unwrap_err();
+    let trap = "round 0, 10 MB create: the policy failed while running `validate`: Guest call failure: ";
+    assert!(small.starts_with(trap), "{small}");
+}
+
+/// The cap of [`one_instance_stays_within_a_memory_cap_over_many_big_requests`]
+/// (`MEMORY_CAP_MIB` and `MEMORY_CAP_ROUNDS` override it and the rounds, to
+/// probe). Measured at 100e1fb: one round passes at 22 MiB and fails at 20 MiB
+/// (the 10 MB payload copied in, plus its 10 MB string in the decoded object),
+/// and twelve rounds pass at 22 MiB too: no round keeps memory of the last.
+const MEMORY_CAP_MIB: usize = 24;

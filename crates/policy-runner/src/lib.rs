@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use wapc::WapcHost;
-use wasmtime_provider::{WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
+use wasmtime_provider::{ResourceLimits, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
 
 pub use callback::{Backend, HostCall};
 pub use case::{Case, CaseOutcome};
@@ -93,6 +93,24 @@ impl Policy {
     /// Compiles `bytes` (a wasm module). Lookups are granted as the module's
     /// embedded metadata (`kwctl annotate`) says, or not at all without it.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, RunnerError> {
+        Self::build(bytes, None)
+    }
+
+    /// Like [`Policy::from_bytes`], but each instance's linear memory may grow
+    /// to `max_bytes` at most: past it the guest's allocation fails and the
+    /// call traps ([`RunnerError::Guest`]). Tests use it to hold a module to a
+    /// memory bound over many requests on one instance.
+    pub fn from_bytes_with_memory_limit(bytes: &[u8], max_bytes: usize) -> Result<Self, RunnerError> {
+        Self::build(
+            bytes,
+            Some(ResourceLimits {
+                max_memory_size: Some(max_bytes),
+                max_table_elements: None,
+            }),
+        )
+    }
+
+    fn build(bytes: &[u8], limits: Option<ResourceLimits>) -> Result<Self, RunnerError> {
         let grants = Grants::from_module(bytes)
             .map_err(|e| RunnerError::Load(e.to_string()))?
             .unwrap_or_default();
@@ -105,6 +123,9 @@ impl Policy {
             config.profiler(wasmtime::ProfilingStrategy::PerfMap);
             let engine = wasmtime::Engine::new(&config).map_err(|e| RunnerError::Load(e.to_string()))?;
             builder = builder.engine(engine);
+        }
+        if let Some(limits) = limits {
+            builder = builder.enable_resource_limits(limits);
         }
         let pre = builder
             .module_bytes(bytes)
