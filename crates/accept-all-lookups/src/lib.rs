@@ -2,21 +2,29 @@
 //!
 //! `crates/accept-all` decodes the request and accepts it; a policy that
 //! looks objects up in the cluster has no counterpart there. This module
-//! decodes the request the same way, then makes a list of host calls the way
-//! the SDK's `host_capabilities::kubernetes` functions do (serialize the
-//! request with serde_json, `host_call`, parse the answer into a
-//! `serde_json::Value`), then accepts. It decides nothing: which calls to make
+//! decodes the request the same way, then makes a list of host calls through
+//! the SDK's own `host_capabilities::kubernetes` code, then accepts: a get is
+//! `kubernetes::get_resource::<Value>`; a list serializes the SDK's
+//! `ListAllResourcesRequest` and parses the answer into a `Value`, as
+//! `kubernetes::list_all_resources` does (that function wants a typed
+//! k8s-openapi `ListableResource`, which Volcano's PodGroup and Queue are not).
+//! It decides nothing: which calls to make
 //! is told to it once per scenario, before timing, through the waPC operation
 //! [`PRIME`], with the calls transition-guard made for that request. So its
 //! guest time is what an SDK policy pays to decode the request and fetch the
 //! same objects, and the ratio to it is what transition-guard's own decoding,
 //! views and rules cost on top.
 //!
-//! Errors: a failed host call or an answer that is not JSON rejects the
-//! request (the bench refuses to time a verdict it did not expect).
+//! Errors: a prime naming an operation the policy never makes, or a request
+//! the SDK's request types do not read, is refused when primed; a failed host
+//! call or an answer that is not JSON rejects the request (the bench refuses
+//! to time a verdict it did not expect).
 
 use std::cell::RefCell;
 
+use kubewarden_policy_sdk::host_capabilities::kubernetes::{
+    self, GetResourceRequest, ListAllResourcesRequest,
+};
 use kubewarden_policy_sdk::request::ValidationRequest;
 use kubewarden_policy_sdk::wapc_guest as guest;
 use kubewarden_policy_sdk::{accept_request, protocol_version_guest, reject_request};
@@ -36,8 +44,51 @@ pub struct Lookup {
     pub request: Value,
 }
 
+/// A lookup as the SDK's typed request, ready to be made.
+#[derive(Debug)]
+pub enum Call {
+    Get(GetResourceRequest),
+    ListAll(ListAllResourcesRequest),
+}
+
+impl Call {
+    /// Reads a recorded lookup into the SDK's request type for its operation.
+    pub fn from_lookup(lookup: &Lookup) -> Result<Call, String> {
+        let op = lookup.operation.as_str();
+        if (lookup.binding.as_str(), lookup.namespace.as_str()) != ("kubewarden", "kubernetes") {
+            return Err(format!(
+                "lookup {}/{}/{op}: only kubewarden/kubernetes calls are supported",
+                lookup.binding, lookup.namespace
+            ));
+        }
+        let typed = |e: serde_json::Error| format!("lookup {op}: {e}");
+        match op {
+            "get_resource" => serde_json::from_value(lookup.request.clone())
+                .map(Call::Get)
+                .map_err(typed),
+            "list_resources_all" => serde_json::from_value(lookup.request.clone())
+                .map(Call::ListAll)
+                .map_err(typed),
+            _ => Err(format!("lookup {op}: not an operation transition-guard makes")),
+        }
+    }
+
+    /// Makes the call the SDK's way and parses the answer into a `Value`.
+    fn make(&self) -> Result<Value, String> {
+        match self {
+            Call::Get(req) => kubernetes::get_resource::<Value>(req).map_err(|e| e.to_string()),
+            Call::ListAll(req) => {
+                let msg = serde_json::to_vec(req).map_err(|e| format!("list_resources_all: {e}"))?;
+                let answer = guest::host_call("kubewarden", "kubernetes", "list_resources_all", &msg)
+                    .map_err(|e| format!("list_resources_all: {e}"))?;
+                serde_json::from_slice(&answer).map_err(|e| format!("list_resources_all answer: {e}"))
+            }
+        }
+    }
+}
+
 thread_local! {
-    static LOOKUPS: RefCell<Vec<Lookup>> = const { RefCell::new(Vec::new()) };
+    static CALLS: RefCell<Vec<Call>> = const { RefCell::new(Vec::new()) };
 }
 
 #[no_mangle]
@@ -54,9 +105,12 @@ pub fn parse_lookups(payload: &[u8]) -> Result<Vec<Lookup>, String> {
 }
 
 fn prime(payload: &[u8]) -> guest::CallResult {
-    let lookups = parse_lookups(payload)?;
-    let n = lookups.len();
-    LOOKUPS.with(|l| *l.borrow_mut() = lookups);
+    let calls = parse_lookups(payload)?
+        .iter()
+        .map(Call::from_lookup)
+        .collect::<Result<Vec<_>, String>>()?;
+    let n = calls.len();
+    CALLS.with(|c| *c.borrow_mut() = calls);
     Ok(n.to_string().into_bytes())
 }
 
@@ -68,20 +122,7 @@ fn validate(payload: &[u8]) -> guest::CallResult {
     if let Err(e) = serde_json::from_slice::<ValidationRequest<Value>>(payload) {
         return reject(format!("cannot decode the request: {e}"));
     }
-    let failed = LOOKUPS.with(|l| {
-        l.borrow().iter().find_map(|call| {
-            let msg = match serde_json::to_vec(&call.request) {
-                Ok(m) => m,
-                Err(e) => return Some(format!("{}: {e}", call.operation)),
-            };
-            match guest::host_call(&call.binding, &call.namespace, &call.operation, &msg) {
-                Err(e) => Some(format!("{}: {e}", call.operation)),
-                Ok(answer) => serde_json::from_slice::<Value>(&answer)
-                    .err()
-                    .map(|e| format!("{} answer: {e}", call.operation)),
-            }
-        })
-    });
+    let failed = CALLS.with(|c| c.borrow().iter().find_map(|call| call.make().err()));
     match failed {
         Some(e) => reject(e),
         None => accept_request(),
@@ -112,6 +153,79 @@ mod tests {
                 request: json!({"api_version": "v1", "kind": "Service", "name": "s"}),
             }])
         );
+    }
+
+    fn lookup(operation: &str, request: Value) -> Lookup {
+        Lookup {
+            binding: "kubewarden".into(),
+            namespace: "kubernetes".into(),
+            operation: operation.into(),
+            request,
+        }
+    }
+
+    #[test]
+    fn a_get_reads_as_the_sdks_request_and_serializes_as_the_sdk_sends_it() {
+        let call = Call::from_lookup(&lookup(
+            "get_resource",
+            json!({"api_version": "ray.io/v1", "kind": "RayCluster", "name": "a1",
+                   "namespace": "ml", "disable_cache": false, "field_masks": ["metadata.name"]}),
+        ))
+        .expect("a get");
+        let Call::Get(req) = call else {
+            panic!("not a get: {call:?}")
+        };
+        assert_eq!(
+            serde_json::to_value(&req).unwrap(),
+            json!({"api_version": "ray.io/v1", "kind": "RayCluster", "name": "a1",
+                   "namespace": "ml", "disable_cache": false, "field_masks": ["metadata.name"]})
+        );
+    }
+
+    #[test]
+    fn a_list_reads_as_the_sdks_request_with_its_absent_selectors_as_null() {
+        let call = Call::from_lookup(&lookup(
+            "list_resources_all",
+            json!({"api_version": "scheduling.volcano.sh/v1beta1", "kind": "PodGroup",
+                   "field_masks": ["spec.queue"]}),
+        ))
+        .expect("a list");
+        let Call::ListAll(req) = call else {
+            panic!("not a list: {call:?}")
+        };
+        assert_eq!(
+            serde_json::to_value(&req).unwrap(),
+            json!({"api_version": "scheduling.volcano.sh/v1beta1", "kind": "PodGroup",
+                   "label_selector": null, "field_selector": null, "field_masks": ["spec.queue"]})
+        );
+    }
+
+    #[test]
+    fn a_lookup_the_policy_never_makes_is_refused_when_primed() {
+        let other_binding = Lookup {
+            binding: "other".into(),
+            ..lookup("get_resource", json!({}))
+        };
+        let cases = [
+            (
+                lookup("list_resources_by_namespace", json!({})),
+                "lookup list_resources_by_namespace: not an operation transition-guard makes",
+            ),
+            (
+                other_binding,
+                "lookup other/kubernetes/get_resource: only kubewarden/kubernetes calls are supported",
+            ),
+            (
+                lookup(
+                    "get_resource",
+                    json!({"api_version": "v1", "kind": "Service", "name": "s"}),
+                ),
+                "lookup get_resource: missing field `disable_cache`",
+            ),
+        ];
+        for (l, want) in cases {
+            assert_eq!(Call::from_lookup(&l).map(|_| ()), Err(want.to_string()));
+        }
     }
 
     #[test]

@@ -367,8 +367,9 @@ fn report(
         md.push_str(
             "\n### Against a baseline that makes the same lookups (instance reused; `validate` call only)\n\n\
              `crates/accept-all-lookups`: the accept-all policy that, after decoding the request, makes the host \
-             calls transition-guard made for it the way the SDK's `host_capabilities::kubernetes` functions do \
-             (serialize the request, `host_call`, parse the answer into a `serde_json::Value`), then accepts. The \
+             calls transition-guard made for it through the SDK's `host_capabilities::kubernetes` code (a get is \
+             `get_resource::<serde_json::Value>`; a list serializes the SDK's `ListAllResourcesRequest`, calls the \
+             host and parses the answer into a `Value`), then accepts. The \
              bench primes it with the recorded calls before timing and checks it made them, with answers of the \
              same size. The ratio is what transition-guard's decoding, views and rules cost over an SDK policy that \
              fetches the same objects and decides nothing. The goal above is against accept-all; this table is \
