@@ -11,6 +11,7 @@
 # The first run builds wasmtime optimized (~5 min on 2 cores). Not for CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/toolchain.sh
 root=$(pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 

@@ -12,6 +12,7 @@
 # then checks the size budget (scripts/check-module-size.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/toolchain.sh
 target="${CARGO_TARGET_DIR:-target}"
 mkdir -p build
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The main job on the bundled examples: build the policy module, then
 # evaluate every case under examples/cases/ with the local runner and print
-# each verdict. Needs only rustup (rust-toolchain.toml brings the wasm target).
+# each verdict. Needs only rustup (scripts/toolchain.sh adds the wasm target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rustup show active-toolchain >/dev/null  # installs the pinned toolchain and targets if missing
+source scripts/toolchain.sh
 cargo build -p transition-guard --target wasm32-wasip1 --release
 cargo build -p policy-runner
 T="${CARGO_TARGET_DIR:-target}"

@@ -8,6 +8,7 @@
 #   scripts/guest-profile.sh [SECONDS_PER_SCENARIO]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/toolchain.sh
 secs=${1:-6}
 target=${CARGO_TARGET_DIR:-target}
 CARGO_TARGET_DIR="$target/names" CARGO_PROFILE_RELEASE_STRIP=false \

@@ -7,7 +7,7 @@
 #   bash scripts/playground.sh --build   build only (CI, the browser test)
 #   PORT=9000 bash scripts/playground.sh
 #
-# Needs rustup (rust-toolchain.toml brings the target) and python3; installs
+# Needs rustup (scripts/toolchain.sh adds the target) and python3; installs
 # wasm-bindgen-cli 0.2.130 with cargo the first time (a few minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ case "${1:-}" in
   *) echo "usage: $0 [--build]" >&2; exit 2 ;;
 esac
 
-rustup show active-toolchain >/dev/null  # installs the pinned toolchain and targets if missing
+source scripts/toolchain.sh
 locked="$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)"
 if [ "$locked" != "$WASM_BINDGEN_VERSION" ]; then
   echo "Cargo.lock has wasm-bindgen $locked, this script's CLI is $WASM_BINDGEN_VERSION: they must match" >&2
