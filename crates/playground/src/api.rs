@@ -738,7 +738,7 @@ pub fn plan(input: &Value) -> Result<Planning, PlaygroundError> {
             .iter()
             .map(|c| ClusterSeen {
                 name: c.name.clone(),
-                head_pod_ready: c.head_pod_ready,
+                head_pod_ready: c.head.is_ready(),
                 deleting: c.deleting,
             })
             .collect(),

@@ -78,6 +78,10 @@ def raycluster(name, ready=True, deleting=False):
     if deleting: c["metadata"]["deletionTimestamp"] = "2026-11-24T10:05:00Z"
     return c
 
+def gate_off(c, state="ready"):
+    """The RayCluster as KubeRay writes it with its RayClusterStatusConditions gate off: no conditions."""
+    c = copy.deepcopy(c); c["status"] = {"state": state} if state else {}; return c
+
 def req(uid, resource, kind, op, name, obj, old, sub=None):
     group = "" if kind == "Service" else "ray.io"
     r = {"uid": uid, "kind": {"group": group, "version": "v1", "kind": kind},
@@ -223,6 +227,24 @@ bad_svc("sv3-head-identifier.json", "SV3: head Service selector with a stale ide
 s = serve_svc(P); s["spec"]["selector"].pop("ray.io/serve")
 bad_svc("sv3-serve-selector.json", "SV3: serve Service selector without ray.io/serve=true", serve_svc(A), s,
         world(AP, A, A, healthy), "SV3", f"SV3: serve Service {RS}-serve-svc must select ray.io/serve=true")
+
+# ---- KubeRay with its RayClusterStatusConditions gate off: no HeadPodReady, status.state decides ----
+off = [gate_off(raycluster(A)), gate_off(raycluster(P))]
+write("gate-off", "head-svc-switch.json",
+      "SV2, gate off: head Service A => P when P's state is ready (every Pod was Running and Ready) is allowed",
+      svc_req("off-1", "UPDATE", head_svc(A), head_svc(P)), world(AP, A, A, off), True)
+write("gate-off", "promotion.json",
+      "RS8, gate off: promotion A => P after both Services select P, P's state ready, is allowed",
+      status_req("off-2", AP, with_status(AP, P, "")), world(AP, P, P, off), True)
+unready = [gate_off(raycluster(A)), gate_off(raycluster(P), state="")]
+write("gate-off", "sv2-pending-not-ready.json",
+      "SV2, gate off: head Service switched to P whose state is not ready is rejected",
+      svc_req("off-3", "UPDATE", head_svc(A), head_svc(P)), world(AP, A, A, unready), False, "SV2",
+      f"SV2: Service {RS}-head-svc may not select pending RayCluster {P}: its head Pod is not ready (no HeadPodReady condition, and status.state is not ready)")
+write("gate-off", "rs8-not-ready.json",
+      "RS8, gate off: promotion of P whose state is not ready is rejected",
+      status_req("off-4", AP, with_status(AP, P, "")), world(AP, P, P, unready), False, "RS8",
+      f"RS8: promotion of {P}: RayCluster {P} has no ready head Pod (no HeadPodReady condition, and status.state is not ready)")
 
 # ---- spec ----
 def spec_case(fname, name, mutate, allowed, rule=None, msg=None, op="CREATE"):

@@ -259,7 +259,7 @@ pub fn rs8(c: &StatusChange, lookups: &mut Lookups) -> Result<(), Rejection> {
     let problem = match lookups.ray_cluster("RS8", a1)? {
         None => "does not exist",
         Some(rc) if rc.deleting => "is being deleted",
-        Some(rc) if !rc.head_pod_ready => "has no ready head Pod (HeadPodReady is not True)",
+        Some(rc) if !rc.head.is_ready() => &format!("has no ready head Pod ({})", rc.head.reason()),
         Some(_) => return Ok(()),
     };
     Err(reject(
@@ -346,7 +346,7 @@ pub fn sv2(svc: &Service, rs: &RayService, lookups: &mut Lookups) -> Result<(), 
     let problem = match lookups.ray_cluster("SV2", x)? {
         None => "it does not exist",
         Some(rc) if rc.deleting => "it is being deleted",
-        Some(rc) if !rc.head_pod_ready => "its head Pod is not ready (HeadPodReady is not True)",
+        Some(rc) if !rc.head.is_ready() => &format!("its head Pod is not ready ({})", rc.head.reason()),
         Some(_) => return Ok(()),
     };
     Err(reject(

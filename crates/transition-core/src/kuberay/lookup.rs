@@ -27,6 +27,7 @@ pub const RAYCLUSTER_FIELDS: &[&str] = &[
     "metadata.labels",
     "metadata.annotations",
     "status.conditions",
+    "status.state",
 ];
 /// Fields read from a looked-up RayService (owner of a Service).
 pub const RAYSERVICE_FIELDS: &[&str] = &[

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::decode::DecodeError;
 
-use super::view::{RayCluster, RayService, Service, CLUSTER_LABEL};
+use super::view::{HeadReadiness, RayCluster, RayService, Service, CLUSTER_LABEL};
 
 /// Annotation on a retiring RayCluster holding its deletion deadline, in
 /// Unix seconds (decimal). Persisted by the reconciler so that a restart does
@@ -73,7 +73,7 @@ pub enum Precondition {
     RayServiceSteady,
     /// The status names exactly these clusters.
     StatusIs { active: String, pending: String },
-    /// RayCluster exists, is not being deleted, `HeadPodReady=True`.
+    /// RayCluster exists, is not being deleted, its head Pod is ready ([`HeadReadiness`]).
     ClusterHealthy { cluster: String },
     /// RayCluster exists and is not being deleted.
     ClusterAlive { cluster: String },
@@ -344,7 +344,7 @@ impl Observed {
         self.clusters.iter().find(|c| c.name == name)
     }
 
-    /// The cluster exists, is not being deleted, and `HeadPodReady=True`.
+    /// The cluster exists, is not being deleted, and its head Pod is ready.
     pub fn healthy(&self, name: &str) -> bool {
         self.cluster(name).is_some_and(RayCluster::is_healthy)
     }
@@ -393,8 +393,8 @@ pub enum GuardFailure {
     ClusterMissing(String),
     #[error("RayCluster {0} is being deleted")]
     ClusterDeleting(String),
-    #[error("RayCluster {0} has no ready head Pod (HeadPodReady is not True)")]
-    HeadNotReady(String),
+    #[error("RayCluster {cluster} has no ready head Pod ({})", .head.reason())]
+    HeadNotReady { cluster: String, head: HeadReadiness },
     #[error("pending RayCluster {0} reports no applications")]
     NoApps(String),
     #[error("application {app} of pending RayCluster {cluster} is {status}, not RUNNING")]
@@ -416,7 +416,10 @@ fn cluster_health(obs: &Observed, name: &str) -> Result<(), GuardFailure> {
     match obs.cluster(name) {
         None => Err(GuardFailure::ClusterMissing(name.to_string())),
         Some(c) if c.deleting => Err(GuardFailure::ClusterDeleting(name.to_string())),
-        Some(c) if !c.head_pod_ready => Err(GuardFailure::HeadNotReady(name.to_string())),
+        Some(c) if !c.head.is_ready() => Err(GuardFailure::HeadNotReady {
+            cluster: name.to_string(),
+            head: c.head,
+        }),
         Some(_) => Ok(()),
     }
 }
@@ -761,7 +764,7 @@ pub struct Repair {
 }
 
 /// Plans the repair of the observed state: finish forward when the target
-/// cluster is healthy (exists, not deleting, `HeadPodReady=True`), otherwise
+/// cluster is healthy (exists, not deleting, head Pod ready), otherwise
 /// roll the Services back to the active cluster when that one is alive,
 /// otherwise wait.
 ///

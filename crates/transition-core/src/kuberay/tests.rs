@@ -96,6 +96,18 @@ pub(crate) fn raycluster(name: &str, ready: bool, deleting: bool) -> Value {
     c
 }
 
+/// A RayCluster as KubeRay writes it with its `RayClusterStatusConditions`
+/// gate off: no conditions, only `status.state` (`""` for none).
+pub(crate) fn raycluster_gate_off(name: &str, state: &str) -> Value {
+    let mut c = raycluster(name, true, false);
+    c["status"] = if state.is_empty() {
+        json!({})
+    } else {
+        json!({"state": state})
+    };
+    c
+}
+
 fn request(
     resource: Value,
     kind: &str,
@@ -462,7 +474,7 @@ fn rs8_promoted_cluster_must_exist_and_be_alive() {
     );
     assert_eq!(
         run(
-            &status_req(old.clone(), new),
+            &status_req(old.clone(), new.clone()),
             w(Some(raycluster(P, false, false)))
         )
         .0,
@@ -472,6 +484,28 @@ fn rs8_promoted_cluster_must_exist_and_be_alive() {
                 "RS8: promotion of {P}: RayCluster {P} has no ready head Pod (HeadPodReady is not True)"
             )
         )
+    );
+    // KubeRay's RayClusterStatusConditions gate off: no condition; `status.state` decides.
+    assert_eq!(
+        run(
+            &status_req(old.clone(), new.clone()),
+            w(Some(raycluster_gate_off(P, "")))
+        )
+        .0,
+        rej(
+            "RS8",
+            &format!(
+                "RS8: promotion of {P}: RayCluster {P} has no ready head Pod (no HeadPodReady condition, and status.state is not ready)"
+            )
+        )
+    );
+    assert_eq!(
+        run(
+            &status_req(old.clone(), new),
+            w(Some(raycluster_gate_off(P, "ready")))
+        )
+        .0,
+        Verdict::Accept
     );
 }
 
@@ -630,6 +664,14 @@ fn sv2_pending_not_ready() {
             Some(raycluster(P, false, false)),
             "its head Pod is not ready (HeadPodReady is not True)",
         ),
+        (
+            Some(raycluster_gate_off(P, "")),
+            "its head Pod is not ready (no HeadPodReady condition, and status.state is not ready)",
+        ),
+        (
+            Some(raycluster_gate_off(P, "suspended")),
+            "its head Pod is not ready (no HeadPodReady condition, and status.state is not ready)",
+        ),
     ];
     for (c, why) in cases {
         let mut w = world(rayservice(A, P), A, A, vec![]);
@@ -643,6 +685,12 @@ fn sv2_pending_not_ready() {
             )
         );
     }
+    // With the gate off, a pending cluster whose Pods were all Running and Ready
+    // (`status.state: ready`) may take the head Service, as KubeRay does.
+    let mut w = world(rayservice(A, P), A, A, vec![]);
+    w.push(raycluster_gate_off(P, "ready"));
+    let (v, _) = run(&svc_req("UPDATE", head_svc(A), head_svc(P)), w);
+    assert_eq!(v, Verdict::Accept);
 }
 
 #[test]

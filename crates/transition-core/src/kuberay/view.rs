@@ -418,14 +418,59 @@ impl Service {
     }
 }
 
+/// What a RayCluster's status says of its head Pod.
+///
+/// KubeRay publishes the condition `HeadPodReady` only with its
+/// `RayClusterStatusConditions` gate on (the default since v1.3). With the
+/// gate off it checks the head Pod itself before a switch, and the RayCluster
+/// carries no such condition; the closest evidence it does carry is
+/// `status.state: ready`, which KubeRay sets once every Pod is Running and
+/// Ready and never takes back. That is weaker than the condition, so it is
+/// read only when the condition is absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum HeadReadiness {
+    /// `HeadPodReady` is `True`.
+    Ready,
+    /// `HeadPodReady` is present and not `True`.
+    NotReady,
+    /// No `HeadPodReady` condition; `status.state` is `ready`.
+    StateReady,
+    /// No `HeadPodReady` condition, and `status.state` is not `ready`.
+    #[default]
+    Unreported,
+}
+
+impl HeadReadiness {
+    fn of(conditions: &[Condition], state: Option<&str>) -> Self {
+        match find_condition(conditions, "HeadPodReady") {
+            Some(c) if c.status == "True" => HeadReadiness::Ready,
+            Some(_) => HeadReadiness::NotReady,
+            None if state == Some("ready") => HeadReadiness::StateReady,
+            None => HeadReadiness::Unreported,
+        }
+    }
+
+    pub fn is_ready(self) -> bool {
+        matches!(self, HeadReadiness::Ready | HeadReadiness::StateReady)
+    }
+
+    /// Why a head Pod that is not ready counts as such, for messages.
+    pub fn reason(self) -> &'static str {
+        match self {
+            HeadReadiness::NotReady => "HeadPodReady is not True",
+            _ => "no HeadPodReady condition, and status.state is not ready",
+        }
+    }
+}
+
 /// A RayCluster (`ray.io/v1`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct RayCluster {
     pub name: String,
     pub namespace: String,
     pub deleting: bool,
-    /// Condition `HeadPodReady` has status `True`.
-    pub head_pod_ready: bool,
+    /// From `HeadPodReady`, or `status.state` without it.
+    pub head: HeadReadiness,
     /// Label `ray.io/originated-from-cr-name`.
     pub originated_from: String,
     pub annotations: BTreeMap<String, String>,
@@ -440,7 +485,10 @@ impl RayCluster {
             name: string(v, base, "metadata.name")?,
             namespace: string(v, base, "metadata.namespace")?,
             deleting: decode::lookup(v, base, "metadata.deletionTimestamp")?.is_some(),
-            head_pod_ready: condition_true(&conditions(v, base, "status.conditions")?, "HeadPodReady"),
+            head: HeadReadiness::of(
+                &conditions(v, base, "status.conditions")?,
+                decode::opt_str(v, base, "status.state")?,
+            ),
             originated_from: labels.get(ORIGINATED_FROM_CR_NAME).cloned().unwrap_or_default(),
             annotations: string_map(v, base, "metadata.annotations")?,
         })
@@ -448,7 +496,7 @@ impl RayCluster {
 
     /// Exists, is not being deleted, and its head Pod is ready.
     pub fn is_healthy(&self) -> bool {
-        !self.deleting && self.head_pod_ready
+        !self.deleting && self.head.is_ready()
     }
 }
 
@@ -691,8 +739,53 @@ mod tests {
             "c",
         )
         .unwrap();
-        assert!(c.deleting && c.head_pod_ready);
+        assert!(c.deleting && c.head == HeadReadiness::Ready);
         assert!(!c.is_healthy());
         assert_eq!(c.originated_from, "rs");
+    }
+
+    #[test]
+    fn head_readiness_reads_the_condition_first_and_the_state_only_without_it() {
+        let head = |status: Value| {
+            RayCluster::from_value(&json!({"metadata": {"name": "c"}, "status": status}), "c").map(|c| c.head)
+        };
+        let cond = |s: &str| json!([{"type": "HeadPodReady", "status": s}]);
+        let other = json!([{"type": "RayClusterProvisioned", "status": "True"}]);
+        assert_eq!(
+            head(json!({"conditions": cond("True")})),
+            Ok(HeadReadiness::Ready)
+        );
+        // The condition wins over a state that says ready (KubeRay never clears it).
+        assert_eq!(
+            head(json!({"conditions": cond("False"), "state": "ready"})),
+            Ok(HeadReadiness::NotReady)
+        );
+        assert_eq!(
+            head(json!({"conditions": cond("Unknown")})),
+            Ok(HeadReadiness::NotReady)
+        );
+        assert_eq!(head(json!({"state": "ready"})), Ok(HeadReadiness::StateReady));
+        assert_eq!(
+            head(json!({"conditions": other, "state": "ready"})),
+            Ok(HeadReadiness::StateReady)
+        );
+        assert_eq!(head(json!({"state": "suspended"})), Ok(HeadReadiness::Unreported));
+        assert_eq!(head(json!({"state": "Ready"})), Ok(HeadReadiness::Unreported));
+        assert_eq!(head(json!({})), Ok(HeadReadiness::Unreported));
+        assert_eq!(
+            head(json!({"state": 1})),
+            Err(DecodeError::WrongType {
+                path: "c.status.state".into(),
+                expected: "string",
+                found: "integer"
+            })
+        );
+        assert!(HeadReadiness::Ready.is_ready() && HeadReadiness::StateReady.is_ready());
+        assert!(!HeadReadiness::NotReady.is_ready() && !HeadReadiness::Unreported.is_ready());
+        assert_eq!(HeadReadiness::NotReady.reason(), "HeadPodReady is not True");
+        assert_eq!(
+            HeadReadiness::Unreported.reason(),
+            "no HeadPodReady condition, and status.state is not ready"
+        );
     }
 }

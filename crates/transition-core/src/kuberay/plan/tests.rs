@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
 use super::*;
-use crate::kuberay::tests::{head_svc, raycluster, rayservice, serve_svc, A, NS, P, Q};
+use crate::kuberay::tests::{head_svc, raycluster, raycluster_gate_off, rayservice, serve_svc, A, NS, P, Q};
 
 const NOW: i64 = 1_800_000_000;
 
@@ -138,8 +138,41 @@ fn first_creation_plan_creates_services_and_retires_nothing() {
 #[test]
 fn guard_failures() {
     let mut o = upgrading(A, A);
-    o.clusters[1].head_pod_ready = false;
-    assert_eq!(plan_switch(&o, NOW), Err(GuardFailure::HeadNotReady(P.into())));
+    o.clusters[1].head = HeadReadiness::NotReady;
+    assert_eq!(
+        plan_switch(&o, NOW),
+        Err(GuardFailure::HeadNotReady {
+            cluster: P.into(),
+            head: HeadReadiness::NotReady
+        })
+    );
+    // KubeRay with its RayClusterStatusConditions gate off: no condition, and
+    // `status.state` not (yet) `ready`.
+    let mut o = upgrading(A, A);
+    o.clusters[1].head = HeadReadiness::Unreported;
+    let err = plan_switch(&o, NOW).unwrap_err();
+    assert_eq!(
+        err,
+        GuardFailure::HeadNotReady {
+            cluster: P.into(),
+            head: HeadReadiness::Unreported
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "RayCluster {P} has no ready head Pod (no HeadPodReady condition, and status.state is not ready)"
+        )
+    );
+    // With the gate off and every Pod once Running and Ready, the switch is the usual one.
+    let gate_off = obs(
+        rayservice(A, P),
+        Some(A),
+        Some(A),
+        vec![raycluster_gate_off(A, "ready"), raycluster_gate_off(P, "ready")],
+    );
+    assert_eq!(gate_off.clusters[1].head, HeadReadiness::StateReady);
+    assert_eq!(plan_switch(&gate_off, NOW), plan_switch(&upgrading(A, A), NOW));
     let mut o = upgrading(A, A);
     o.rayservice
         .status
@@ -286,7 +319,7 @@ fn repair_head_only_switched() {
     );
     // P unhealthy: roll the head Service back to A.
     let mut o = upgrading(P, A);
-    o.clusters[1].head_pod_ready = false;
+    o.clusters[1].head = HeadReadiness::NotReady;
     let RepairDecision::Rollback { plan } = plan_repair(&o, NOW).decision else {
         panic!()
     };
@@ -445,7 +478,7 @@ fn repair_steady_and_upgrading() {
     };
     assert_eq!(plan, plan_switch(&upgrading(A, A), NOW).unwrap());
     let mut o = upgrading(A, A);
-    o.clusters[1].head_pod_ready = false;
+    o.clusters[1].head = HeadReadiness::NotReady;
     assert_eq!(
         plan_repair(&o, NOW).decision,
         RepairDecision::Wait {
