@@ -3,6 +3,8 @@
 //! kuberay-switchover.md §3), with random cluster names, cycles, pending
 //! replacements and status refreshes, are accepted at every write; one
 //! corruption of such a sequence is rejected by the invariant that guards it.
+//! Both hold with KubeRay's `RayClusterStatusConditions` gate on (RayClusters
+//! carry `HeadPodReady`) and off (only `status.state`).
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -58,10 +60,19 @@ fn serve_svc(cluster: &str) -> Value {
         "spec": {"selector": {"ray.io/cluster": cluster, "ray.io/serve": "true"}}})
 }
 
-fn raycluster(name: &str, ready: bool) -> Value {
+/// A RayCluster's status as KubeRay writes it with the gate on or off.
+fn raycluster(name: &str, ready: bool, gate_on: bool) -> Value {
+    let status = if gate_on {
+        json!({"state": if ready { "ready" } else { "" },
+               "conditions": [{"type": "HeadPodReady", "status": if ready { "True" } else { "False" }}]})
+    } else if ready {
+        json!({"state": "ready"})
+    } else {
+        json!({})
+    };
     json!({"apiVersion": "ray.io/v1", "kind": "RayCluster",
         "metadata": {"name": name, "namespace": NS, "ownerReferences": owner()},
-        "status": {"conditions": [{"type": "HeadPodReady", "status": if ready { "True" } else { "False" }}]}})
+        "status": status})
 }
 
 /// The cluster the operator works on: stored RayService, Services, RayClusters.
@@ -72,6 +83,8 @@ struct World {
     head: String,
     serve: String,
     clusters: Vec<(String, bool)>,
+    /// KubeRay's `RayClusterStatusConditions` gate.
+    gate_on: bool,
 }
 
 impl World {
@@ -81,7 +94,7 @@ impl World {
             head_svc(&self.head),
             serve_svc(&self.serve),
         ];
-        o.extend(self.clusters.iter().map(|(n, r)| raycluster(n, *r)));
+        o.extend(self.clusters.iter().map(|(n, r)| raycluster(n, *r, self.gate_on)));
         o
     }
 
@@ -173,7 +186,11 @@ fn accepted(what: &str, v: Verdict) -> Result<(), TestCaseError> {
 
 /// Runs the cycles in operator order; at cycle `corrupt.0`, applies the
 /// corruption instead and returns the rule that refused it.
-fn play(cycles: &[Cycle], corrupt: Option<(usize, Corruption)>) -> Result<Option<String>, TestCaseError> {
+fn play(
+    cycles: &[Cycle],
+    gate_on: bool,
+    corrupt: Option<(usize, Corruption)>,
+) -> Result<Option<String>, TestCaseError> {
     let first = "rs-first".to_string();
     let mut w = World {
         active: first.clone(),
@@ -181,6 +198,7 @@ fn play(cycles: &[Cycle], corrupt: Option<(usize, Corruption)>) -> Result<Option
         head: first.clone(),
         serve: first.clone(),
         clusters: vec![(first, true)],
+        gate_on,
     };
     let rule = |v: Verdict| v.rejection().map(|r| r.rule.to_string());
     for (i, c) in cycles.iter().enumerate() {
@@ -238,8 +256,11 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn operator_order_is_accepted_at_every_write(cycles in prop::collection::vec(cycle(), 1..5)) {
-        prop_assert_eq!(play(&cycles, None)?, None);
+    fn operator_order_is_accepted_at_every_write(
+        cycles in prop::collection::vec(cycle(), 1..5),
+        gate_on in any::<bool>(),
+    ) {
+        prop_assert_eq!(play(&cycles, gate_on, None)?, None);
     }
 
     #[test]
@@ -247,11 +268,12 @@ proptest! {
         cycles in prop::collection::vec(cycle(), 1..5),
         at in any::<prop::sample::Index>(),
         which in 0..CORRUPTIONS.len(),
+        gate_on in any::<bool>(),
     ) {
         let (kind, want) = CORRUPTIONS[which];
         // Corrupt the last cycle that actually runs (names are distinct there).
         let at = at.index(cycles.len());
-        let got = play(&cycles[..=at], Some((at, kind)))?;
+        let got = play(&cycles[..=at], gate_on, Some((at, kind)))?;
         // A cycle skipped for a reused name has nothing to corrupt.
         if got.is_some() {
             prop_assert_eq!(got.as_deref(), Some(want), "{:?}", kind);
