@@ -15,12 +15,17 @@
 //! same objects, and the ratio to it is what transition-guard's own decoding,
 //! views and rules cost on top.
 //!
+//! A second prime, [`PRIME_SCAN`], makes the same calls but only scans each
+//! answer (serde's `IgnoredAny`: every byte read as JSON, nothing built). No
+//! SDK policy that reads what it fetched can pay less for these lookups, so
+//! its ratio to accept-all is a floor for any policy that makes them.
+//!
 //! Errors: a prime naming an operation the policy never makes, or a request
 //! the SDK's request types do not read, is refused when primed; a failed host
 //! call or an answer that is not JSON rejects the request (the bench refuses
 //! to time a verdict it did not expect).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use kubewarden_policy_sdk::host_capabilities::kubernetes::{
     self, GetResourceRequest, ListAllResourcesRequest,
@@ -28,11 +33,24 @@ use kubewarden_policy_sdk::host_capabilities::kubernetes::{
 use kubewarden_policy_sdk::request::ValidationRequest;
 use kubewarden_policy_sdk::wapc_guest as guest;
 use kubewarden_policy_sdk::{accept_request, protocol_version_guest, reject_request};
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::Value;
 
 /// The waPC operation that sets the lookups every later `validate` makes.
 pub const PRIME: &str = "bench_set_lookups";
+
+/// Like [`PRIME`], but every later `validate` only scans the answers.
+pub const PRIME_SCAN: &str = "bench_set_lookups_scan";
+
+/// What `validate` does with a lookup's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Parsed into a `serde_json::Value`, as an SDK policy without its own types does.
+    Value,
+    /// Read as JSON and thrown away (`IgnoredAny`): the least reading it can cost.
+    Scan,
+}
 
 /// One host call, as transition-guard made it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -73,22 +91,35 @@ impl Call {
         }
     }
 
-    /// Makes the call the SDK's way and parses the answer into a `Value`.
-    fn make(&self) -> Result<Value, String> {
+    /// Makes the call the SDK's way and reads the answer as `answer` says.
+    fn make(&self, answer: Answer) -> Result<(), String> {
         match self {
-            Call::Get(req) => kubernetes::get_resource::<Value>(req).map_err(|e| e.to_string()),
+            Call::Get(req) => match answer {
+                Answer::Value => kubernetes::get_resource::<Value>(req).map(drop),
+                Answer::Scan => kubernetes::get_resource::<IgnoredAny>(req).map(drop),
+            }
+            .map_err(|e| e.to_string()),
             Call::ListAll(req) => {
                 let msg = serde_json::to_vec(req).map_err(|e| format!("list_resources_all: {e}"))?;
-                let answer = guest::host_call("kubewarden", "kubernetes", "list_resources_all", &msg)
+                let bytes = guest::host_call("kubewarden", "kubernetes", "list_resources_all", &msg)
                     .map_err(|e| format!("list_resources_all: {e}"))?;
-                serde_json::from_slice(&answer).map_err(|e| format!("list_resources_all answer: {e}"))
+                read_answer(&bytes, answer).map_err(|e| format!("list_resources_all answer: {e}"))
             }
         }
     }
 }
 
+/// Reads an answer's bytes as JSON, building a `Value` or nothing.
+pub fn read_answer(bytes: &[u8], answer: Answer) -> Result<(), serde_json::Error> {
+    match answer {
+        Answer::Value => serde_json::from_slice::<Value>(bytes).map(drop),
+        Answer::Scan => serde_json::from_slice::<IgnoredAny>(bytes).map(drop),
+    }
+}
+
 thread_local! {
     static CALLS: RefCell<Vec<Call>> = const { RefCell::new(Vec::new()) };
+    static ANSWER: Cell<Answer> = const { Cell::new(Answer::Value) };
 }
 
 #[no_mangle]
@@ -96,7 +127,8 @@ pub extern "C" fn wapc_init() {
     guest::register_function("validate", validate);
     guest::register_function("validate_settings", validate_settings);
     guest::register_function("protocol_version", protocol_version_guest);
-    guest::register_function(PRIME, prime);
+    guest::register_function(PRIME, |p| prime(p, Answer::Value));
+    guest::register_function(PRIME_SCAN, |p| prime(p, Answer::Scan));
 }
 
 /// Reads the lookups a [`PRIME`] call carries: a JSON array of [`Lookup`]s.
@@ -104,13 +136,14 @@ pub fn parse_lookups(payload: &[u8]) -> Result<Vec<Lookup>, String> {
     serde_json::from_slice(payload).map_err(|e| format!("lookups: {e}"))
 }
 
-fn prime(payload: &[u8]) -> guest::CallResult {
+fn prime(payload: &[u8], answer: Answer) -> guest::CallResult {
     let calls = parse_lookups(payload)?
         .iter()
         .map(Call::from_lookup)
         .collect::<Result<Vec<_>, String>>()?;
     let n = calls.len();
     CALLS.with(|c| *c.borrow_mut() = calls);
+    ANSWER.with(|a| a.set(answer));
     Ok(n.to_string().into_bytes())
 }
 
@@ -122,7 +155,8 @@ fn validate(payload: &[u8]) -> guest::CallResult {
     if let Err(e) = serde_json::from_slice::<ValidationRequest<Value>>(payload) {
         return reject(format!("cannot decode the request: {e}"));
     }
-    let failed = CALLS.with(|c| c.borrow().iter().find_map(|call| call.make().err()));
+    let answer = ANSWER.with(Cell::get);
+    let failed = CALLS.with(|c| c.borrow().iter().find_map(|call| call.make(answer).err()));
     match failed {
         Some(e) => reject(e),
         None => accept_request(),
@@ -225,6 +259,19 @@ mod tests {
         ];
         for (l, want) in cases {
             assert_eq!(Call::from_lookup(&l).map(|_| ()), Err(want.to_string()));
+        }
+    }
+
+    #[test]
+    fn a_scanned_answer_is_still_read_as_json() {
+        let list = br#"{"items":[{"spec":{"queue":"q"}}]}"#;
+        for answer in [Answer::Value, Answer::Scan] {
+            assert!(read_answer(list, answer).is_ok(), "{answer:?}");
+            assert_eq!(
+                read_answer(br#"{"items":[}"#, answer).map_err(|e| e.to_string()),
+                Err("expected value at line 1 column 11".to_string()),
+                "{answer:?}"
+            );
         }
     }
 
