@@ -43,6 +43,11 @@ pub const PRIME: &str = "bench_set_lookups";
 /// Like [`PRIME`], but every later `validate` only scans the answers.
 pub const PRIME_SCAN: &str = "bench_set_lookups_scan";
 
+/// Like [`PRIME`], but every later `validate` sends each request as bytes
+/// serialized once at prime time and never reads the answer: only the waPC
+/// host call and the answer's copy into guest memory are left.
+pub const PRIME_RAW: &str = "bench_set_lookups_raw";
+
 /// What `validate` does with a lookup's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
@@ -50,6 +55,8 @@ pub enum Answer {
     Value,
     /// Read as JSON and thrown away (`IgnoredAny`): the least reading it can cost.
     Scan,
+    /// Not read at all, and the request not serialized per call: the host call alone.
+    Raw,
 }
 
 /// One host call, as transition-guard made it.
@@ -91,12 +98,22 @@ impl Call {
         }
     }
 
-    /// Makes the call the SDK's way and reads the answer as `answer` says.
+    /// The waPC operation and the request bytes the SDK sends for this call.
+    pub fn wire(&self) -> Result<(&'static str, Vec<u8>), String> {
+        let (op, msg) = match self {
+            Call::Get(req) => ("get_resource", serde_json::to_vec(req)),
+            Call::ListAll(req) => ("list_resources_all", serde_json::to_vec(req)),
+        };
+        msg.map(|m| (op, m)).map_err(|e| format!("{op}: {e}"))
+    }
+
+    /// Makes the call the SDK's way and reads the answer as `answer` says
+    /// (`Raw` reads it as `Scan` does: raw calls go through [`RawCall`]).
     fn make(&self, answer: Answer) -> Result<(), String> {
         match self {
             Call::Get(req) => match answer {
                 Answer::Value => kubernetes::get_resource::<Value>(req).map(drop),
-                Answer::Scan => kubernetes::get_resource::<IgnoredAny>(req).map(drop),
+                Answer::Scan | Answer::Raw => kubernetes::get_resource::<IgnoredAny>(req).map(drop),
             }
             .map_err(|e| e.to_string()),
             Call::ListAll(req) => {
@@ -113,12 +130,29 @@ impl Call {
 pub fn read_answer(bytes: &[u8], answer: Answer) -> Result<(), serde_json::Error> {
     match answer {
         Answer::Value => serde_json::from_slice::<Value>(bytes).map(drop),
-        Answer::Scan => serde_json::from_slice::<IgnoredAny>(bytes).map(drop),
+        Answer::Scan | Answer::Raw => serde_json::from_slice::<IgnoredAny>(bytes).map(drop),
+    }
+}
+
+/// A call of [`Answer::Raw`]: its operation and its request, serialized once.
+#[derive(Debug)]
+pub struct RawCall {
+    pub operation: &'static str,
+    pub request: Vec<u8>,
+}
+
+impl RawCall {
+    /// The host call alone; the answer is copied in and dropped unread.
+    fn make(&self) -> Result<(), String> {
+        guest::host_call("kubewarden", "kubernetes", self.operation, &self.request)
+            .map(drop)
+            .map_err(|e| format!("{}: {e}", self.operation))
     }
 }
 
 thread_local! {
     static CALLS: RefCell<Vec<Call>> = const { RefCell::new(Vec::new()) };
+    static RAW: RefCell<Vec<RawCall>> = const { RefCell::new(Vec::new()) };
     static ANSWER: Cell<Answer> = const { Cell::new(Answer::Value) };
 }
 
@@ -129,6 +163,7 @@ pub extern "C" fn wapc_init() {
     guest::register_function("protocol_version", protocol_version_guest);
     guest::register_function(PRIME, |p| prime(p, Answer::Value));
     guest::register_function(PRIME_SCAN, |p| prime(p, Answer::Scan));
+    guest::register_function(PRIME_RAW, |p| prime(p, Answer::Raw));
 }
 
 /// Reads the lookups a [`PRIME`] call carries: a JSON array of [`Lookup`]s.
@@ -141,8 +176,16 @@ fn prime(payload: &[u8], answer: Answer) -> guest::CallResult {
         .iter()
         .map(Call::from_lookup)
         .collect::<Result<Vec<_>, String>>()?;
+    let raw = calls
+        .iter()
+        .map(|c| {
+            c.wire()
+                .map(|(operation, request)| RawCall { operation, request })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     let n = calls.len();
     CALLS.with(|c| *c.borrow_mut() = calls);
+    RAW.with(|r| *r.borrow_mut() = raw);
     ANSWER.with(|a| a.set(answer));
     Ok(n.to_string().into_bytes())
 }
@@ -155,8 +198,10 @@ fn validate(payload: &[u8]) -> guest::CallResult {
     if let Err(e) = serde_json::from_slice::<ValidationRequest<Value>>(payload) {
         return reject(format!("cannot decode the request: {e}"));
     }
-    let answer = ANSWER.with(Cell::get);
-    let failed = CALLS.with(|c| c.borrow().iter().find_map(|call| call.make(answer).err()));
+    let failed = match ANSWER.with(Cell::get) {
+        Answer::Raw => RAW.with(|r| r.borrow().iter().find_map(|call| call.make().err())),
+        answer => CALLS.with(|c| c.borrow().iter().find_map(|call| call.make(answer).err())),
+    };
     match failed {
         Some(e) => reject(e),
         None => accept_request(),
@@ -260,6 +305,35 @@ mod tests {
         for (l, want) in cases {
             assert_eq!(Call::from_lookup(&l).map(|_| ()), Err(want.to_string()));
         }
+    }
+
+    #[test]
+    fn a_raw_call_carries_the_operation_and_the_bytes_the_sdk_would_send() {
+        let get = Call::from_lookup(&lookup(
+            "get_resource",
+            json!({"api_version": "v1", "kind": "Service", "name": "s", "namespace": "ml",
+                   "disable_cache": false}),
+        ))
+        .expect("a get");
+        let (op, bytes) = get.wire().expect("serializes");
+        assert_eq!(op, "get_resource");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&bytes).unwrap(),
+            json!({"api_version": "v1", "kind": "Service", "name": "s", "namespace": "ml",
+                   "disable_cache": false, "field_masks": null})
+        );
+        let list = Call::from_lookup(&lookup(
+            "list_resources_all",
+            json!({"api_version": "scheduling.volcano.sh/v1beta1", "kind": "PodGroup"}),
+        ))
+        .expect("a list");
+        let (op, bytes) = list.wire().expect("serializes");
+        assert_eq!(op, "list_resources_all");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&bytes).unwrap(),
+            json!({"api_version": "scheduling.volcano.sh/v1beta1", "kind": "PodGroup",
+                   "label_selector": null, "field_selector": null, "field_masks": null})
+        );
     }
 
     #[test]

@@ -301,6 +301,13 @@ impl Pair {
         let r: Vec<f64> = self.a.iter().zip(&self.b).map(|(a, b)| a / b).collect();
         Stats::of(&r).median
     }
+
+    /// The median over rounds of (a's batch mean − b's batch mean), ns: what
+    /// `a` costs on top of `b`, for two runs of one module.
+    pub fn difference(&self) -> f64 {
+        let d: Vec<f64> = self.a.iter().zip(&self.b).map(|(a, b)| a - b).collect();
+        Stats::of(&d).median
+    }
 }
 
 /// How many calls of `f` fill about `target_ns`, from one timed call (at least 1).
@@ -514,6 +521,16 @@ mod tests {
             prime_payload(&bad),
             Err("host call 0 (get_resource): request is not JSON: expected ident at line 1 column 2".into())
         );
+    }
+
+    #[test]
+    fn a_pair_gives_the_median_ratio_and_the_median_difference_of_its_rounds() {
+        let p = Pair {
+            a: vec![12.0, 30.0, 11.0],
+            b: vec![10.0, 10.0, 10.0],
+        };
+        assert_eq!(p.ratio(), 1.2);
+        assert_eq!(p.difference(), 2.0);
     }
 
     #[test]
