@@ -119,10 +119,13 @@ const RAYSERVICE_SEEDS: &[&str] = &[
     case!("tests/data/kuberay/spec/valid-update.json"),
     case!("examples/cases/rayservice-upgrade/01-w1-pending-name.json"),
     case!("examples/cases/rayservice-upgrade/04-w5-promotion.json"),
+    // KubeRay's RayClusterStatusConditions gate off: no HeadPodReady, status.state only.
+    case!("tests/data/kuberay/gate-off/promotion.json"),
 ];
 const SERVICE_SEEDS: &[&str] = &[
     case!("examples/cases/rayservice-upgrade/02-w3-head-svc.json"),
     case!("examples/cases/rayservice-upgrade/03-w4-serve-svc.json"),
+    case!("tests/data/kuberay/gate-off/head-svc-switch.json"),
 ];
 
 fn parse_seed(text: &str) -> Seed {
