@@ -10,15 +10,17 @@
 //! k8s-openapi `ListableResource`, which Volcano's PodGroup and Queue are not).
 //! It decides nothing: which calls to make
 //! is told to it once per scenario, before timing, through the waPC operation
-//! [`PRIME`], with the calls transition-guard made for that request. So its
-//! guest time is what an SDK policy pays to decode the request and fetch the
-//! same objects, and the ratio to it is what transition-guard's own decoding,
-//! views and rules cost on top.
+//! [`PRIME`], with the calls transition-guard made for that request. So what
+//! its guest time adds to the same module primed with no call is what an SDK
+//! policy pays to fetch the same objects.
 //!
-//! A second prime, [`PRIME_SCAN`], makes the same calls but only scans each
-//! answer (serde's `IgnoredAny`: every byte read as JSON, nothing built). No
-//! SDK policy that reads what it fetched can pay less for these lookups, so
-//! its ratio to accept-all is a floor for any policy that makes them.
+//! Two more primes bound what the lookups can cost: [`PRIME_SCAN`] makes the
+//! same calls but only scans each answer (serde's `IgnoredAny`: every byte
+//! read as JSON, nothing built), the least a policy that reads its answers
+//! with serde_json pays; [`PRIME_RAW`] makes the host calls alone. The bench
+//! times each against this module primed with no call (`[]`), not against
+//! accept-all: with no call this module already costs more than accept-all
+//! (its code differs; its request decode is the same), which is not lookups.
 //!
 //! Errors: a prime naming an operation the policy never makes, or a request
 //! the SDK's request types do not read, is refused when primed; a failed host
@@ -116,10 +118,10 @@ impl Call {
                 Answer::Scan | Answer::Raw => kubernetes::get_resource::<IgnoredAny>(req).map(drop),
             }
             .map_err(|e| e.to_string()),
-            Call::ListAll(req) => {
-                let msg = serde_json::to_vec(req).map_err(|e| format!("list_resources_all: {e}"))?;
-                let bytes = guest::host_call("kubewarden", "kubernetes", "list_resources_all", &msg)
-                    .map_err(|e| format!("list_resources_all: {e}"))?;
+            Call::ListAll(_) => {
+                let (op, msg) = self.wire()?;
+                let bytes = guest::host_call("kubewarden", "kubernetes", op, &msg)
+                    .map_err(|e| format!("{op}: {e}"))?;
                 read_answer(&bytes, answer).map_err(|e| format!("list_resources_all answer: {e}"))
             }
         }
