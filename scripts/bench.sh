@@ -88,7 +88,7 @@ dirty=$(git status --porcelain 2>/dev/null | grep -q . && echo " (with uncommitt
   echo "- Toolchain: $(rustc --version); wasmtime $wasmtime (wasmtime-provider, Cranelift), bench profile (opt-level 3, no LTO)"
   echo "- Source: commit $commit$dirty"
   echo "- Modules: release builds passed through \`scripts/wasm-opt.sh\`, as shipped (the annotated module adds only metadata)"
-  echo "- Baseline: \`crates/accept-all\`, a policy built with the same SDK (kubewarden-policy-sdk 0.17.3), release profile and wasm-opt step (\`scripts/wasm-opt.sh\`) that decodes the request and accepts it; for the lookup table, \`crates/accept-all-lookups\`, the same plus the host calls transition-guard made for the request"
+  echo "- Baseline: \`crates/accept-all\`, a policy built with the same SDK (kubewarden-policy-sdk 0.17.3), release profile and wasm-opt step (\`scripts/wasm-opt.sh\`) that decodes the request and accepts it; for the lookup tables, \`crates/accept-all-lookups\`, the same plus the host calls transition-guard made for the request, each lookup variant timed against that module primed with no call"
   echo
   cat "$out/results.md"
   cat "$out/floors.md"
