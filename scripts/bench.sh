@@ -22,7 +22,10 @@ CARGO_TARGET_DIR="$wasm_target" cargo build -p transition-guard -p accept-all \
   --target wasm32-wasip1 --release
 # On its own: it turns on the SDK's `cluster-context` feature, which must not
 # reach the other two modules through feature unification.
-CARGO_TARGET_DIR="$wasm_target" cargo build -p accept-all-lookups --target wasm32-wasip1 --release
+# As a cdylib alone, like the other two: the crate is also an rlib (the bench
+# reads its prime names), and cargo runs no LTO on a crate built as both.
+CARGO_TARGET_DIR="$wasm_target" cargo rustc -p accept-all-lookups --lib --crate-type cdylib \
+  --target wasm32-wasip1 --release
 out="$target/bench-results"
 mkdir -p "$out"
 # Both through the shipped wasm-opt step (scripts/wasm-opt.sh): the bench

@@ -34,8 +34,10 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
 fi
 
 # --profile playground: the release profile without `strip` (see Cargo.toml).
-echo "==> cargo build -p playground --target wasm32-unknown-unknown --profile playground" >&2
-cargo build -p playground --target wasm32-unknown-unknown --profile playground
+# `cargo rustc --crate-type cdylib`: the crate is also an rlib (its native
+# tests use it), and cargo runs no LTO on a crate built as both.
+echo "==> cargo rustc -p playground --lib --crate-type cdylib --target wasm32-unknown-unknown --profile playground" >&2
+cargo rustc -p playground --lib --crate-type cdylib --target wasm32-unknown-unknown --profile playground
 target_dir="$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 wasm="$target_dir/wasm32-unknown-unknown/playground/playground.wasm"

@@ -151,7 +151,7 @@ pub fn is_not_found(host_error: &str) -> bool {
 
 impl Cluster for HostCluster {
     /// In the module every request runs in the arena's scope
-    /// (`crate::arena`), which takes back all of its memory when the next
+    /// (`request_arena`), which takes back all of its memory when the next
     /// request begins, unless a block fell back to the system allocator.
     fn reclaims_in_bulk(&self) -> bool {
         crate::reclaims_all()

@@ -5,7 +5,6 @@
 //! host capabilities, and turn the verdict into a response. No rule is
 //! decided here.
 
-mod arena;
 mod host;
 mod response;
 
@@ -13,8 +12,8 @@ use kubewarden_policy_sdk::wapc_guest as guest;
 use kubewarden_policy_sdk::{protocol_version_guest, settings::SettingsValidationResponse};
 use transition_core::{Settings, ValidationPayload, Verdict};
 
-pub use arena::RequestArena;
 pub use host::HostCluster;
+pub use request_arena::RequestArena;
 pub use response::{response_bytes, RULE_ANNOTATION};
 
 /// In the module, each `validate` call allocates from a per-request arena

@@ -381,7 +381,7 @@ fn run_big_and_small(policy: &Policy, rounds: usize) -> Result<(), String> {
 }
 
 /// One instance, many requests, as policy-server runs a policy: the module's
-/// per-request arena (src/arena.rs) rewinds between calls, so a request after
+/// per-request arena (crates/request-arena) rewinds between calls, so a request after
 /// a 10 MB one, or after one with a large lookup answer, must see none of the
 /// previous request's memory and get its own verdict.
 #[test]
@@ -397,7 +397,7 @@ fn one_instance_answers_big_and_small_requests_in_turn() {
     assert_eq!(run_big_and_small(policy(), 3), Ok(()));
 }
 
-/// The module's memory in wasm, not only natively (tests/arena_memory.rs):
+/// The module's memory in wasm, not only natively (crates/request-arena/tests/arena_memory.rs):
 /// under a cap on the instance's linear memory, as a host may set one, the
 /// 10 MB request and its neighbours are answered round after round. Memory a
 /// request left behind would add up over the rounds and hit the cap; a cap

@@ -454,9 +454,9 @@ fn report(
              a policy that reads its answers with serde_json can pay; *host calls alone* \
              (`bench_set_lookups_raw`): each request serialized once when primed, each answer copied in and never \
              read, which any policy that looks these objects up pays. Each is timed against the same module primed \
-             with no call, in interleaved rounds, and its cost is the median per-round difference: the module \
-             itself, primed with no call, costs more than accept-all (last column; its code differs, its request \
-             decode does not), so timing it against accept-all would count that as lookups. \
+             with no call, in interleaved rounds, and its cost is the median per-round difference: so what is \
+             timed is the calls alone, whatever else tells the two modules apart (the last column, which should \
+             be about 1: until its build ran LTO, as accept-all's does, it was 1.2-1.4). \
              *Host side* is the bench's replay of transition-guard's calls (key lookup and answer copy), measured \
              apart from the timed rounds; it is inside every guest time here.\n\n",
         );

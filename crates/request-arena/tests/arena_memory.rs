@@ -1,5 +1,5 @@
 //! How much memory a request takes with the module's per-request arena
-//! (`src/arena.rs`) against the system allocator it replaces, natively (a
+//! (`crates/request-arena`) against the system allocator it replaces, natively (a
 //! 64-bit build: pointers are twice wasm32's, so both figures are larger than
 //! in the module, the ratio about the same). Not a unit test: the arena is
 //! the global allocator here, which needs one thread, so this is a plain
@@ -9,10 +9,10 @@
 use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
+use request_arena::RequestArena;
 use serde_json::{json, Value};
 use transition_core::cluster::ObjectStore;
 use transition_core::{evaluate, ValidationPayload, Verdict};
-use transition_guard::RequestArena;
 
 /// The arena, counting the bytes the system allocator holds for the program.
 struct Counting {
