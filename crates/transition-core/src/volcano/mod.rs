@@ -13,6 +13,8 @@
 //! Entry points (called by [`crate::evaluate`]): [`admit_queue`] (main
 //! resource and `status`), [`admit_podgroup`], [`admit_job`].
 
+mod go_print_table;
+pub mod go_quote;
 pub mod lookup;
 pub mod podgroup_scan;
 pub mod resource;

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::quantity::Quantity;
 use crate::settings::Settings;
 use crate::verdict::{Rejection, RuleId};
+use crate::volcano::go_quote::go_quote;
 use crate::volcano::lookup::{not_found, Lookups};
 use crate::volcano::resource::{format_with_type, is_extended_resource_name, SchedResource};
 use crate::volcano::state::{self, QueueLifecycle, QueueState, Refusal};
@@ -205,38 +206,6 @@ pub fn v2_state(state: &str) -> Option<String> {
 // ---- V3 -----------------------------------------------------------------------------------------
 
 const ANN_PATH: &str = "requestBody.metadata.annotations";
-
-/// Go's `%q` (`strconv.Quote`) for the values Volcano's messages quote:
-/// backslash escapes for `"`, `\` and control characters, `\xNN` for the
-/// other ASCII controls. Non-ASCII characters are kept (Go escapes only the
-/// non-printable ones, which would need Unicode tables in the module).
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if c.is_ascii_control() => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let b = c as u8;
-                out.push_str("\\x");
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 15)] as char);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
 
 /// V3, single-object part: hierarchy and weights of equal length, weights
 /// positive numbers. `None` when the annotations are absent or valid.

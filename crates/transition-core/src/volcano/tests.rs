@@ -722,7 +722,7 @@ fn defaults_apply_before_the_rules_judge_a_create() {
 fn quoted_values_escape_like_go() {
     // strconv.Quote("a\"b\\c\td\x01\x7fé") in Go
     assert_eq!(
-        rules::go_quote("a\"b\\c\td\u{1}\u{7f}é"),
+        super::go_quote::go_quote("a\"b\\c\td\u{1}\u{7f}é"),
         r#""a\"b\\c\td\x01\x7fé""#
     );
     let mut q = queue("q", "", json!({}), "Open");
@@ -741,6 +741,25 @@ fn quoted_values_escape_like_go() {
         )
     );
     assert_eq!(calls, vec![]);
+
+    // A zero-width space is invisible in a message unless escaped; Go escapes it.
+    let (v, _) = run(
+        &request(
+            "CREATE",
+            "",
+            queue("q", "", json!({}), "Open\u{200b}"),
+            Value::Null,
+        ),
+        &Settings::default(),
+        vec![],
+    );
+    assert_eq!(
+        v,
+        Verdict::reject(
+            "V2",
+            r#"requestBody.spec.state: Invalid value: "Open\u200b": queue state must be in [Open Closed]"#
+        )
+    );
 }
 
 #[test]
