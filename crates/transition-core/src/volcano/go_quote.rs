@@ -114,12 +114,15 @@ mod tests {
 
     #[test]
     fn the_tables_are_sorted_disjoint_and_agree_with_std_where_unicode_is_stable() {
-        for w in PRINT_BMP.windows(2) {
-            assert!(w[0].0 <= w[0].1 && w[0].1 + 1 < w[1].0, "{w:x?}");
+        // Each range non-empty, and a gap of at least one code point before the next.
+        fn assert_sorted_disjoint(ranges: impl Iterator<Item = (u32, u32)>) {
+            let ranges: Vec<_> = ranges.collect();
+            for w in ranges.windows(2) {
+                assert!(w[0].0 <= w[0].1 && w[0].1 + 1 < w[1].0, "{w:x?}");
+            }
         }
-        for w in PRINT_ASTRAL.windows(2) {
-            assert!(w[0].0 <= w[0].1 && w[0].1 + 1 < w[1].0, "{w:x?}");
-        }
+        assert_sorted_disjoint(PRINT_BMP.iter().map(|&(a, b)| (a.into(), b.into())));
+        assert_sorted_disjoint(PRINT_ASTRAL.iter().copied());
         assert!(PRINT_BMP[0].0 >= 0x80 && PRINT_ASTRAL[0].0 >= 0x1_0000);
         // Controls (Cc) and white space other than the ASCII space (Z*, Cc)
         // are never printable to Go, in any Unicode version.
