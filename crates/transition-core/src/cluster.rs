@@ -46,9 +46,17 @@ pub const SERVICE: ResourceKind = ResourceKind {
     namespaced: true,
 };
 
+/// Core Pod: a RayCluster's head Pod, looked up only with the setting
+/// `lookupHeadPod` (RS8, SV2).
+pub const POD: ResourceKind = ResourceKind {
+    api_version: "v1",
+    kind: "Pod",
+    namespaced: true,
+};
+
 /// Every kind some rule looks up. The policy metadata's
 /// `contextAwareResources` must list exactly these (a test compares them).
-pub const LOOKUP_KINDS: &[ResourceKind] = &[QUEUE, PODGROUP, RAYSERVICE, RAYCLUSTER, SERVICE];
+pub const LOOKUP_KINDS: &[ResourceKind] = &[QUEUE, PODGROUP, RAYSERVICE, RAYCLUSTER, SERVICE, POD];
 
 /// A lookup that did not produce an answer the rule can use. Rules fail
 /// closed on it: the request is rejected with this text.

@@ -60,9 +60,11 @@ pub fn evaluate(req: &AdmissionRequest, settings: &Settings, cluster: &mut dyn C
             kuberay::admit_rayservice(req)
         }
         (kuberay::RAY_GROUP, "v1", "rayservices") if req.is_status() => {
-            kuberay::admit_rayservice_status(req, cluster)
+            kuberay::admit_rayservice_status(req, settings, cluster)
         }
-        ("", "v1", "services") if req.sub_resource.is_empty() => kuberay::admit_service(req, cluster),
+        ("", "v1", "services") if req.sub_resource.is_empty() => {
+            kuberay::admit_service(req, settings, cluster)
+        }
         _ => Verdict::reject(
             "resource",
             format!(

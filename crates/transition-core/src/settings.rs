@@ -21,6 +21,12 @@ pub struct Settings {
     /// names and group names, matched exactly against `userInfo.username`
     /// and each of `userInfo.groups`. Empty (the default): no restriction.
     pub status_writers: Vec<String>,
+    /// RS8/SV2 on a RayCluster without the `HeadPodReady` condition (KubeRay's
+    /// `RayClusterStatusConditions` gate off): look up its head Pod
+    /// (`status.head.podName`) and require it Running and Ready, as KubeRay
+    /// itself checks. Off (the default): `status.state: ready` stands in,
+    /// which KubeRay never takes back. Needs `v1/Pod` in `contextAwareResources`.
+    pub lookup_head_pod: bool,
 }
 
 impl Default for Settings {
@@ -31,6 +37,7 @@ impl Default for Settings {
             enable_root_queue_protection: true,
             mutate_queue_defaults: false,
             status_writers: Vec::new(),
+            lookup_head_pod: false,
         }
     }
 }
@@ -42,6 +49,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "enableRootQueueProtection",
     "mutateQueueDefaults",
     "statusWriters",
+    "lookupHeadPod",
 ];
 
 /// Why settings were refused. Every variant names the key.
@@ -113,6 +121,7 @@ impl Settings {
                 }
                 "mutateQueueDefaults" => s.mutate_queue_defaults = boolean("mutateQueueDefaults", v)?,
                 "statusWriters" => s.status_writers = names("statusWriters", v)?,
+                "lookupHeadPod" => s.lookup_head_pod = boolean("lookupHeadPod", v)?,
                 other => {
                     return Err(SettingsError::UnknownKey {
                         key: other.to_string(),
@@ -176,7 +185,8 @@ mod tests {
             "enableQueueAllocatedPodsCheck": true,
             "enableRootQueueProtection": false,
             "mutateQueueDefaults": true,
-            "statusWriters": ["system:serviceaccount:volcano-system:volcano-controllers", "kuberay-operators"]
+            "statusWriters": ["system:serviceaccount:volcano-system:volcano-controllers", "kuberay-operators"],
+            "lookupHeadPod": true
         }));
         assert_eq!(
             s,
@@ -189,6 +199,7 @@ mod tests {
                     "system:serviceaccount:volcano-system:volcano-controllers".into(),
                     "kuberay-operators".into()
                 ],
+                lookup_head_pod: true,
             })
         );
     }
@@ -231,7 +242,15 @@ mod tests {
         );
         assert_eq!(
             SettingsError::UnknownKey { key: "x".into() }.to_string(),
-            "unknown setting `x`; known settings are maxQueueDepth, enableQueueAllocatedPodsCheck, enableRootQueueProtection, mutateQueueDefaults, statusWriters"
+            "unknown setting `x`; known settings are maxQueueDepth, enableQueueAllocatedPodsCheck, enableRootQueueProtection, mutateQueueDefaults, statusWriters, lookupHeadPod"
+        );
+        assert_eq!(
+            Settings::from_value(&json!({"lookupHeadPod": "true"})),
+            Err(SettingsError::WrongType {
+                key: "lookupHeadPod",
+                expected: "boolean",
+                found: "string"
+            })
         );
     }
 

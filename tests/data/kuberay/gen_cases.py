@@ -78,9 +78,27 @@ def raycluster(name, ready=True, deleting=False):
     if deleting: c["metadata"]["deletionTimestamp"] = "2026-11-24T10:05:00Z"
     return c
 
-def gate_off(c, state="ready"):
-    """The RayCluster as KubeRay writes it with its RayClusterStatusConditions gate off: no conditions."""
-    c = copy.deepcopy(c); c["status"] = {"state": state} if state else {}; return c
+def gate_off(c, state="ready", pod=None):
+    """The RayCluster as KubeRay writes it with its RayClusterStatusConditions gate off: no conditions.
+    `pod`: the head Pod named in status.head (KubeRay v1.2+ always writes it; older cases leave it out)."""
+    c = copy.deepcopy(c); c["status"] = {"state": state} if state else {}
+    if pod: c["status"]["head"] = {"podName": pod, "podIP": "10.244.1.17", "serviceName": f"{c['metadata']['name']}-head-svc"}
+    return c
+
+def head_pod_name(c):
+    return f"{c}-head-q8v4z"
+
+def head_pod(c, phase="Running", ready=True):
+    """The head Pod of RayCluster `c` (only the fields that matter, plus a few for realism)."""
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": head_pod_name(c), "namespace": NS,
+                         "labels": {"ray.io/cluster": c, "ray.io/node-type": "head", "ray.io/group": "headgroup",
+                                    "ray.io/identifier": f"{c}-head", "ray.io/is-ray-node": "yes"}},
+            "spec": {"containers": [{"name": "ray-head", "image": "rayproject/ray:2.52.0"}]},
+            "status": {"phase": phase, "podIP": "10.244.1.17", "conditions": [
+                cond("PodScheduled", "True", ""), cond("Initialized", "True", ""),
+                cond("ContainersReady", "True" if ready else "False", "" if ready else "ContainersNotReady"),
+                cond("Ready", "True" if ready else "False", "" if ready else "ContainersNotReady")]}}
 
 def req(uid, resource, kind, op, name, obj, old, sub=None):
     group = "" if kind == "Service" else "ray.io"
@@ -109,11 +127,11 @@ def world(rs, head, serve, clusters):
     if serve is not None: out.append(serve_svc(serve))
     return out + clusters
 
-def write(group, fname, name, request, resources, allowed, rule=None, msg=None):
+def write(group, fname, name, request, resources, allowed, rule=None, msg=None, settings=None):
     expect = {"allowed": allowed}
     if rule: expect["rule"] = rule
     if msg: expect["message_contains"] = msg
-    case = {"name": name, "settings": {}, "request": request, "context": {"resources": resources}, "expect": expect}
+    case = {"name": name, "settings": settings or {}, "request": request, "context": {"resources": resources}, "expect": expect}
     # The replay and failure scenarios are also the README's bundled examples.
     moved = {"replay": "rayservice-upgrade", "failures": "rayservice-known-failures"}
     if group in moved:
@@ -245,6 +263,27 @@ write("gate-off", "rs8-not-ready.json",
       "RS8, gate off: promotion of P whose state is not ready is rejected",
       status_req("off-4", AP, with_status(AP, P, "")), world(AP, P, P, unready), False, "RS8",
       f"RS8: promotion of {P}: RayCluster {P} has no ready head Pod (no HeadPodReady condition, and status.state is not ready)")
+
+# ---- gate off with the setting lookupHeadPod: the head Pod itself decides ----
+LOOKUP = {"lookupHeadPod": True}
+with_pods = [gate_off(raycluster(A), pod=head_pod_name(A)), gate_off(raycluster(P), pod=head_pod_name(P))]
+write("gate-off", "lookup-head-pod-promotion.json",
+      "RS8, gate off, lookupHeadPod: promotion A => P whose head Pod is Running and Ready is allowed",
+      status_req("off-5", AP, with_status(AP, P, "")), world(AP, P, P, with_pods + [head_pod(A), head_pod(P)]), True,
+      settings=LOOKUP)
+# P's head failed after P became ready: status.state stays `ready`, the Pod does not.
+write("gate-off", "lookup-head-pod-rs8-head-failed.json",
+      "RS8, gate off, lookupHeadPod: promotion of P whose head Pod is no longer Ready is rejected (status.state still ready)",
+      status_req("off-6", AP, with_status(AP, P, "")),
+      world(AP, P, P, with_pods + [head_pod(A), head_pod(P, ready=False)]), False, "RS8",
+      f"RS8: promotion of {P}: RayCluster {P} has no ready head Pod (no HeadPodReady condition, and head Pod {head_pod_name(P)} is Running but not Ready)",
+      settings=LOOKUP)
+write("gate-off", "lookup-head-pod-sv2-head-failed.json",
+      "SV2, gate off, lookupHeadPod: head Service switched to P whose head Pod has failed is rejected",
+      svc_req("off-7", "UPDATE", head_svc(A), head_svc(P)),
+      world(AP, A, A, with_pods + [head_pod(A), head_pod(P, phase="Failed", ready=False)]), False, "SV2",
+      f"SV2: Service {RS}-head-svc may not select pending RayCluster {P}: its head Pod is not ready (no HeadPodReady condition, and head Pod {head_pod_name(P)} is in phase Failed, not Running)",
+      settings=LOOKUP)
 
 # ---- spec ----
 def spec_case(fname, name, mutate, allowed, rule=None, msg=None, op="CREATE"):

@@ -9,8 +9,8 @@ use crate::verdict::Rejection;
 
 use super::lookup::Lookups;
 use super::view::{
-    condition_true, find_condition, RayService, Service, CLUSTER_LABEL, IDENTIFIER_LABEL, NODE_TYPE_LABEL,
-    SERVE_LABEL,
+    condition_true, find_condition, HeadReadiness, RayCluster, RayService, Service, CLUSTER_LABEL,
+    IDENTIFIER_LABEL, NODE_TYPE_LABEL, SERVE_LABEL,
 };
 
 fn reject(rule: &'static str, message: String) -> Rejection {
@@ -259,13 +259,59 @@ pub fn rs8(c: &StatusChange, lookups: &mut Lookups) -> Result<(), Rejection> {
     let problem = match lookups.ray_cluster("RS8", a1)? {
         None => "does not exist",
         Some(rc) if rc.deleting => "is being deleted",
-        Some(rc) if !rc.head.is_ready() => &format!("has no ready head Pod ({})", rc.head.reason()),
-        Some(_) => return Ok(()),
+        Some(rc) => match head_problem("RS8", &rc, lookups)? {
+            Some(why) => &format!("has no ready head Pod ({why})"),
+            None => return Ok(()),
+        },
     };
     Err(reject(
         "RS8",
         format!("RS8: promotion of {a1}: RayCluster {a1} {problem}"),
     ))
+}
+
+/// Why the head Pod of `rc` (which exists and is not being deleted) does
+/// not count as ready for RS8/SV2, or `None` when it does.
+///
+/// The `HeadPodReady` condition decides when present. Without it (KubeRay's
+/// `RayClusterStatusConditions` gate off), the setting `lookupHeadPod` looks
+/// up the Pod named by `status.head.podName` and asks what KubeRay's own
+/// gate-off check asks: the head Pod of this cluster, phase `Running`,
+/// `Ready=True`. With the setting off, `status.state: ready` stands in.
+fn head_problem(
+    rule: &'static str,
+    rc: &RayCluster,
+    lookups: &mut Lookups,
+) -> Result<Option<String>, Rejection> {
+    let from_status = match rc.head {
+        HeadReadiness::Ready => return Ok(None),
+        HeadReadiness::NotReady => true,
+        HeadReadiness::StateReady | HeadReadiness::Unreported => !lookups.head_pods,
+    };
+    if from_status {
+        return Ok((!rc.head.is_ready()).then(|| rc.head.reason().to_string()));
+    }
+    const NO_CONDITION: &str = "no HeadPodReady condition, and";
+    let name = &rc.head_pod;
+    if name.is_empty() {
+        return Ok(Some(format!(
+            "{NO_CONDITION} status.head.podName names no head Pod"
+        )));
+    }
+    let why = match lookups.head_pod(rule, name)? {
+        None => format!("{NO_CONDITION} head Pod {name} does not exist"),
+        Some(pod) if pod.cluster != rc.name || pod.node_type != "head" => format!(
+            "{NO_CONDITION} Pod {name} is not the head Pod of RayCluster {} (labels {CLUSTER_LABEL}={}, {NODE_TYPE_LABEL}=head)",
+            rc.name, rc.name
+        ),
+        Some(pod) if pod.phase != "Running" => format!(
+            "{NO_CONDITION} head Pod {name} is in phase {}, not Running",
+            q(&pod.phase)
+        ),
+        Some(pod) if !pod.ready => format!("{NO_CONDITION} head Pod {name} is Running but not Ready"),
+        Some(_) => return Ok(None),
+    };
+    Ok(Some(why))
 }
 
 /// RS1–RS10 over one status write; the first violation wins.
@@ -346,8 +392,10 @@ pub fn sv2(svc: &Service, rs: &RayService, lookups: &mut Lookups) -> Result<(), 
     let problem = match lookups.ray_cluster("SV2", x)? {
         None => "it does not exist",
         Some(rc) if rc.deleting => "it is being deleted",
-        Some(rc) if !rc.head.is_ready() => &format!("its head Pod is not ready ({})", rc.head.reason()),
-        Some(_) => return Ok(()),
+        Some(rc) => match head_problem("SV2", &rc, lookups)? {
+            Some(why) => &format!("its head Pod is not ready ({why})"),
+            None => return Ok(()),
+        },
     };
     Err(reject(
         "SV2",

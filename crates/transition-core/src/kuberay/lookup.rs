@@ -3,14 +3,15 @@
 //! Each object is fetched at most once per request (a second ask answers
 //! from memory), only with the fields the rules read. A not-found object is
 //! `None`; any lookup error or undecodable answer becomes a rejection by the
-//! rule that asked, naming the lookup (fail closed).
+//! rule that asked, naming the lookup (fail closed). Pods are looked up
+//! only when the settings ask for it (`lookupHeadPod`).
 
 use serde_json::Value;
 
-use crate::cluster::{release, Cluster, ResourceKind, RAYCLUSTER, RAYSERVICE, SERVICE};
+use crate::cluster::{release, Cluster, ResourceKind, POD, RAYCLUSTER, RAYSERVICE, SERVICE};
 use crate::verdict::{Rejection, RuleId};
 
-use super::view::{RayCluster, RayService, Service};
+use super::view::{HeadPod, RayCluster, RayService, Service};
 
 /// Fields read from a looked-up Service.
 pub const SERVICE_FIELDS: &[&str] = &[
@@ -29,6 +30,24 @@ pub const RAYCLUSTER_FIELDS: &[&str] = &[
     "status.conditions",
     "status.state",
 ];
+/// The same, and the head Pod's name, with the setting `lookupHeadPod`.
+pub const RAYCLUSTER_FIELDS_WITH_HEAD_POD: &[&str] = &[
+    "metadata.name",
+    "metadata.namespace",
+    "metadata.deletionTimestamp",
+    "metadata.labels",
+    "metadata.annotations",
+    "status.conditions",
+    "status.state",
+    "status.head.podName",
+];
+/// Fields read from a looked-up head Pod.
+pub const POD_FIELDS: &[&str] = &[
+    "metadata.name",
+    "metadata.labels",
+    "status.phase",
+    "status.conditions",
+];
 /// Fields read from a looked-up RayService (owner of a Service).
 pub const RAYSERVICE_FIELDS: &[&str] = &[
     "metadata.name",
@@ -42,6 +61,8 @@ pub const RAYSERVICE_FIELDS: &[&str] = &[
 pub struct Lookups<'a> {
     cluster: &'a mut dyn Cluster,
     namespace: String,
+    /// The setting `lookupHeadPod`: RS8 and SV2 may look up a head Pod.
+    pub head_pods: bool,
     /// (kind, name) → answer. A request looks up a handful of objects, so a
     /// list searched in order is enough (and keeps another B-tree
     /// instantiation out of the policy module).
@@ -49,10 +70,11 @@ pub struct Lookups<'a> {
 }
 
 impl<'a> Lookups<'a> {
-    pub fn new(cluster: &'a mut dyn Cluster, namespace: &str) -> Self {
+    pub fn new(cluster: &'a mut dyn Cluster, namespace: &str, head_pods: bool) -> Self {
         Lookups {
             cluster,
             namespace: namespace.to_string(),
+            head_pods,
             cache: Vec::new(),
         }
     }
@@ -131,7 +153,17 @@ impl<'a> Lookups<'a> {
 
     /// The RayCluster `name`, or `None` when it does not exist.
     pub fn ray_cluster(&mut self, rule: RuleId, name: &str) -> Result<Option<RayCluster>, Rejection> {
-        self.decoded(rule, &RAYCLUSTER, name, RAYCLUSTER_FIELDS, RayCluster::from_value)
+        let fields = if self.head_pods {
+            RAYCLUSTER_FIELDS_WITH_HEAD_POD
+        } else {
+            RAYCLUSTER_FIELDS
+        };
+        self.decoded(rule, &RAYCLUSTER, name, fields, RayCluster::from_value)
+    }
+
+    /// The Pod `name` (a RayCluster's head), or `None` when it does not exist.
+    pub fn head_pod(&mut self, rule: RuleId, name: &str) -> Result<Option<HeadPod>, Rejection> {
+        self.decoded(rule, &POD, name, POD_FIELDS, HeadPod::from_value)
     }
 
     /// The RayService `name`, or `None` when it does not exist.

@@ -20,6 +20,7 @@ pub mod view;
 
 use crate::admission::{AdmissionRequest, Operation};
 use crate::cluster::Cluster;
+use crate::settings::Settings;
 use crate::verdict::Verdict;
 
 use invariants::{ServiceRole, StatusChange};
@@ -89,7 +90,11 @@ pub fn admit_rayservice(req: &AdmissionRequest) -> Verdict {
 }
 
 /// `rayservices/status` UPDATE: RS1–RS10 over (old, new).
-pub fn admit_rayservice_status(req: &AdmissionRequest, cluster: &mut dyn Cluster) -> Verdict {
+pub fn admit_rayservice_status(
+    req: &AdmissionRequest,
+    settings: &Settings,
+    cluster: &mut dyn Cluster,
+) -> Verdict {
     if let Err(v) = check_kind(req, "RayService") {
         return v;
     }
@@ -109,7 +114,7 @@ pub fn admit_rayservice_status(req: &AdmissionRequest, cluster: &mut dyn Cluster
     } else {
         new.namespace.clone()
     };
-    let mut lookups = Lookups::new(cluster, &namespace);
+    let mut lookups = Lookups::new(cluster, &namespace, settings.lookup_head_pod);
     match invariants::check_status_write(&StatusChange { old: &old, new: &new }, &mut lookups) {
         Ok(()) => Verdict::Accept,
         Err(r) => r.into(),
@@ -125,7 +130,7 @@ pub fn admit_rayservice_status(req: &AdmissionRequest, cluster: &mut dyn Cluster
 /// with a name other than `<rs>-head-svc`/`<rs>-serve-svc` costs one lookup
 /// of that RayService (its serve Service name may be custom). A RayService
 /// that does not exist any more owns nothing we can check: accepted.
-pub fn admit_service(req: &AdmissionRequest, cluster: &mut dyn Cluster) -> Verdict {
+pub fn admit_service(req: &AdmissionRequest, settings: &Settings, cluster: &mut dyn Cluster) -> Verdict {
     if let Err(v) = check_kind(req, "Service") {
         return v;
     }
@@ -156,7 +161,7 @@ pub fn admit_service(req: &AdmissionRequest, cluster: &mut dyn Cluster) -> Verdi
     } else {
         svc.namespace.clone()
     };
-    let mut lookups = Lookups::new(cluster, &namespace);
+    let mut lookups = Lookups::new(cluster, &namespace, settings.lookup_head_pod);
     let rs = match lookups.ray_service("SV1", &owner.name) {
         Ok(Some(rs)) => rs,
         Ok(None) => return Verdict::Accept,

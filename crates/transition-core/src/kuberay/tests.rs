@@ -949,3 +949,289 @@ fn failure_shapes_are_rejected() {
     );
     assert_eq!(v.rejection().map(|r| r.rule), Some("RS5"));
 }
+
+// ---- lookupHeadPod: RS8/SV2 without the HeadPodReady condition ----
+
+/// The head Pod of RayCluster `cluster`, named as KubeRay names it.
+pub(crate) fn head_pod(cluster: &str, phase: &str, ready: bool) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": format!("{cluster}-head-7xk2p"), "namespace": NS,
+            "labels": {"ray.io/cluster": cluster, "ray.io/node-type": "head", "ray.io/identifier": format!("{cluster}-head")}},
+        "status": {"phase": phase, "conditions": [
+            cond("PodScheduled", "True", ""),
+            cond("Ready", if ready { "True" } else { "False" }, if ready { "" } else { "ContainersNotReady" })
+        ]}
+    })
+}
+
+/// A gate-off RayCluster (`status.state: ready`, sticky) whose
+/// `status.head.podName` is `pod` (`""`: none).
+fn raycluster_gate_off_naming(name: &str, pod: &str) -> Value {
+    let mut c = raycluster_gate_off(name, "ready");
+    if !pod.is_empty() {
+        c["status"]["head"] = json!({"podName": pod, "podIP": "10.0.3.7"});
+    }
+    c
+}
+
+fn lookup_head_pod() -> Settings {
+    Settings {
+        lookup_head_pod: true,
+        ..Settings::default()
+    }
+}
+
+fn run_with(req: &AdmissionRequest, objects: Vec<Value>, settings: &Settings) -> (Verdict, Vec<Call>) {
+    let mut store = ObjectStore::new(objects);
+    let v = evaluate(req, settings, &mut store);
+    (v, store.calls)
+}
+
+/// What RS8 says of promoting `P` when its RayCluster and Pods are `extra`.
+fn promote_p(extra: Vec<Value>, settings: &Settings) -> (Verdict, Vec<Call>) {
+    let old = rayservice(A, P);
+    let new = set_status(old.clone(), P, "");
+    run_with(&status_req(old.clone(), new), world(old, P, P, extra), settings)
+}
+
+#[test]
+fn lookup_head_pod_judges_the_pod_when_the_condition_is_absent() {
+    let pod = format!("{P}-head-7xk2p");
+    let rs8 = |why: String| {
+        rej(
+            "RS8",
+            &format!("RS8: promotion of {P}: RayCluster {P} has no ready head Pod (no HeadPodReady condition, and {why})"),
+        )
+    };
+    let mut other_cluster = head_pod(P, "Running", true);
+    other_cluster["metadata"]["labels"]["ray.io/cluster"] = json!(A);
+    let mut worker = head_pod(P, "Running", true);
+    worker["metadata"]["labels"]["ray.io/node-type"] = json!("worker");
+    let mut no_phase = head_pod(P, "Running", true);
+    no_phase["status"] = json!({});
+    let cases = [
+        (head_pod(P, "Running", true), Verdict::Accept),
+        // status.state stays `ready` after the head failed: the Pod tells.
+        (head_pod(P, "Running", false), rs8(format!("head Pod {pod} is Running but not Ready"))),
+        (head_pod(P, "Failed", false), rs8(format!("head Pod {pod} is in phase Failed, not Running"))),
+        (head_pod(P, "Pending", true), rs8(format!("head Pod {pod} is in phase Pending, not Running"))),
+        (no_phase, rs8(format!("head Pod {pod} is in phase \"\", not Running"))),
+        (
+            other_cluster,
+            rs8(format!(
+                "Pod {pod} is not the head Pod of RayCluster {P} (labels ray.io/cluster={P}, ray.io/node-type=head)"
+            )),
+        ),
+        (
+            worker,
+            rs8(format!(
+                "Pod {pod} is not the head Pod of RayCluster {P} (labels ray.io/cluster={P}, ray.io/node-type=head)"
+            )),
+        ),
+    ];
+    for (pod_json, expected) in cases {
+        let (v, calls) = promote_p(
+            vec![raycluster_gate_off_naming(P, &pod), pod_json.clone()],
+            &lookup_head_pod(),
+        );
+        assert_eq!(v, expected, "{pod_json}");
+        assert_eq!(
+            calls,
+            vec![
+                get("Service", "rs-head-svc"),
+                get("Service", "rs-serve-svc"),
+                get("RayCluster", P),
+                get("Pod", &pod)
+            ]
+        );
+    }
+    // The named Pod is gone (KubeRay recreates the head under a new name).
+    let (v, _) = promote_p(vec![raycluster_gate_off_naming(P, &pod)], &lookup_head_pod());
+    assert_eq!(v, rs8(format!("head Pod {pod} does not exist")));
+    // No head Pod named: nothing to look up.
+    let (v, calls) = promote_p(vec![raycluster_gate_off_naming(P, "")], &lookup_head_pod());
+    assert_eq!(v, rs8("status.head.podName names no head Pod".into()));
+    assert_eq!(calls.last(), Some(&get("RayCluster", P)));
+}
+
+#[test]
+fn lookup_head_pod_looks_nothing_up_when_the_condition_decides_or_the_setting_is_off() {
+    let pod = format!("{P}-head-7xk2p");
+    // Condition present: it decides, with or without the setting, and no Pod is read.
+    for settings in [Settings::default(), lookup_head_pod()] {
+        for (ready, expected) in [
+            (true, Verdict::Accept),
+            (
+                false,
+                rej(
+                    "RS8",
+                    &format!("RS8: promotion of {P}: RayCluster {P} has no ready head Pod (HeadPodReady is not True)"),
+                ),
+            ),
+        ] {
+            let mut c = raycluster(P, ready, false);
+            c["status"]["head"] = json!({"podName": pod});
+            let (v, calls) = promote_p(vec![c, head_pod(P, "Running", !ready)], &settings);
+            assert_eq!(v, expected);
+            assert_eq!(calls.last(), Some(&get("RayCluster", P)));
+        }
+    }
+    // Setting off: the sticky `status.state: ready` stands in, as before.
+    let (v, calls) = promote_p(
+        vec![raycluster_gate_off_naming(P, &pod), head_pod(P, "Failed", false)],
+        &Settings::default(),
+    );
+    assert_eq!(v, Verdict::Accept);
+    assert_eq!(calls.last(), Some(&get("RayCluster", P)));
+}
+
+#[test]
+fn lookup_head_pod_guards_the_service_switch_too() {
+    let pod = format!("{P}-head-7xk2p");
+    let switch = |p: Value| {
+        let mut w = world(rayservice(A, P), A, A, vec![]);
+        w.extend([raycluster_gate_off_naming(P, &pod), p]);
+        run_with(
+            &svc_req("UPDATE", head_svc(A), head_svc(P)),
+            w,
+            &lookup_head_pod(),
+        )
+    };
+    let (v, calls) = switch(head_pod(P, "Running", false));
+    assert_eq!(
+        v,
+        rej(
+            "SV2",
+            &format!(
+                "SV2: Service rs-head-svc may not select pending RayCluster {P}: its head Pod is not ready (no HeadPodReady condition, and head Pod {pod} is Running but not Ready)"
+            )
+        )
+    );
+    assert_eq!(
+        calls,
+        vec![get("RayService", "rs"), get("RayCluster", P), get("Pod", &pod)]
+    );
+    assert_eq!(switch(head_pod(P, "Running", true)).0, Verdict::Accept);
+}
+
+/// A cluster whose host refuses Pod lookups (the policy not granted `v1/Pod`).
+struct PodsRefused(ObjectStore);
+
+impl Cluster for PodsRefused {
+    fn get(
+        &mut self,
+        k: &ResourceKind,
+        ns: Option<&str>,
+        n: &str,
+        f: &[&str],
+    ) -> Result<Option<Vec<u8>>, LookupError> {
+        if k.kind == "Pod" {
+            return Err(LookupError::get(
+                k,
+                ns,
+                n,
+                "Host error: Policy has not been granted access to Kubernetes v1/Pod resources.",
+            ));
+        }
+        self.0.get(k, ns, n, f)
+    }
+    fn list(&mut self, k: &ResourceKind, ns: Option<&str>, f: &[&str]) -> Result<Vec<u8>, LookupError> {
+        self.0.list(k, ns, f)
+    }
+}
+
+#[test]
+fn lookup_head_pod_fails_closed_when_pods_are_not_granted() {
+    let pod = format!("{P}-head-7xk2p");
+    let old = rayservice(A, P);
+    let new = set_status(old.clone(), P, "");
+    let mut cluster = PodsRefused(ObjectStore::new(world(
+        old.clone(),
+        P,
+        P,
+        vec![raycluster_gate_off_naming(P, &pod), head_pod(P, "Running", true)],
+    )));
+    assert_eq!(
+        evaluate(&status_req(old, new), &lookup_head_pod(), &mut cluster),
+        rej(
+            "RS8",
+            &format!("RS8: lookup get v1 Pod {NS}/{pod} failed: Host error: Policy has not been granted access to Kubernetes v1/Pod resources.")
+        )
+    );
+}
+
+#[test]
+fn a_head_pod_answer_of_the_wrong_shape_is_named() {
+    let pod = format!("{P}-head-7xk2p");
+    let mut bad = head_pod(P, "Running", true);
+    bad["status"]["phase"] = json!(3);
+    let (v, _) = promote_p(vec![raycluster_gate_off_naming(P, &pod), bad], &lookup_head_pod());
+    assert_eq!(
+        v,
+        rej(
+            "RS8",
+            &format!("RS8: lookup get v1 Pod {NS}/{pod}: Pod {NS}/{pod}.status.phase: expected string, got integer")
+        )
+    );
+}
+
+/// Records the field masks of each get.
+struct Masks(ObjectStore, Vec<(&'static str, Vec<String>)>);
+
+impl Cluster for Masks {
+    fn get(
+        &mut self,
+        k: &ResourceKind,
+        ns: Option<&str>,
+        n: &str,
+        f: &[&str],
+    ) -> Result<Option<Vec<u8>>, LookupError> {
+        self.1.push((k.kind, f.iter().map(|s| s.to_string()).collect()));
+        self.0.get(k, ns, n, f)
+    }
+    fn list(&mut self, k: &ResourceKind, ns: Option<&str>, f: &[&str]) -> Result<Vec<u8>, LookupError> {
+        self.0.list(k, ns, f)
+    }
+}
+
+#[test]
+fn the_head_pod_name_is_asked_for_only_with_lookup_head_pod() {
+    let pod = format!("{P}-head-7xk2p");
+    let old = rayservice(A, P);
+    let new = set_status(old.clone(), P, "");
+    let masks = |settings: &Settings| {
+        let mut cluster = Masks(
+            ObjectStore::new(world(
+                old.clone(),
+                P,
+                P,
+                vec![raycluster_gate_off_naming(P, &pod), head_pod(P, "Running", true)],
+            )),
+            Vec::new(),
+        );
+        let v = evaluate(&status_req(old.clone(), new.clone()), settings, &mut cluster);
+        assert_eq!(v, Verdict::Accept);
+        cluster
+            .1
+            .into_iter()
+            .filter(|(k, _)| *k != "Service")
+            .collect::<Vec<_>>()
+    };
+    let strings = |f: &[&str]| f.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        masks(&Settings::default()),
+        vec![("RayCluster", strings(super::lookup::RAYCLUSTER_FIELDS))]
+    );
+    assert_eq!(
+        masks(&lookup_head_pod()),
+        vec![
+            (
+                "RayCluster",
+                strings(super::lookup::RAYCLUSTER_FIELDS_WITH_HEAD_POD)
+            ),
+            ("Pod", strings(super::lookup::POD_FIELDS))
+        ]
+    );
+    assert!(!super::lookup::RAYCLUSTER_FIELDS.contains(&"status.head.podName"));
+}

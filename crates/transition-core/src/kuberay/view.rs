@@ -471,6 +471,8 @@ pub struct RayCluster {
     pub deleting: bool,
     /// From `HeadPodReady`, or `status.state` without it.
     pub head: HeadReadiness,
+    /// `status.head.podName`: the head Pod KubeRay last found (v1.2+).
+    pub head_pod: String,
     /// Label `ray.io/originated-from-cr-name`.
     pub originated_from: String,
     pub annotations: BTreeMap<String, String>,
@@ -489,6 +491,7 @@ impl RayCluster {
                 &conditions(v, base, "status.conditions")?,
                 decode::opt_str(v, base, "status.state")?,
             ),
+            head_pod: string(v, base, "status.head.podName")?,
             originated_from: labels.get(ORIGINATED_FROM_CR_NAME).cloned().unwrap_or_default(),
             annotations: string_map(v, base, "metadata.annotations")?,
         })
@@ -497,6 +500,41 @@ impl RayCluster {
     /// Exists, is not being deleted, and its head Pod is ready.
     pub fn is_healthy(&self) -> bool {
         !self.deleting && self.head.is_ready()
+    }
+}
+
+/// A RayCluster's head Pod, as KubeRay's own readiness check reads it when
+/// the cluster carries no `HeadPodReady` condition (`IsRunningAndReady`:
+/// phase `Running` and condition `Ready=True`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct HeadPod {
+    pub name: String,
+    /// Labels `ray.io/cluster` and `ray.io/node-type`, by which KubeRay finds it.
+    pub cluster: String,
+    pub node_type: String,
+    pub phase: String,
+    /// Condition `Ready` is `True`.
+    pub ready: bool,
+}
+
+impl HeadPod {
+    /// Decodes a Pod; `base` names `v` in errors.
+    pub fn from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
+        must_be_object(v, base)?;
+        let labels = decode::opt_string_map(v, base, "metadata.labels")?;
+        let label = |key: &str| {
+            labels
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or_else(String::new, |(_, v)| v.to_string())
+        };
+        Ok(HeadPod {
+            name: string(v, base, "metadata.name")?,
+            cluster: label(CLUSTER_LABEL),
+            node_type: label(NODE_TYPE_LABEL),
+            phase: string(v, base, "status.phase")?,
+            ready: condition_true(&conditions(v, base, "status.conditions")?, "Ready"),
+        })
     }
 }
 
