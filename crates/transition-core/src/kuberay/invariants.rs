@@ -9,7 +9,7 @@ use crate::verdict::Rejection;
 
 use super::lookup::Lookups;
 use super::view::{
-    condition_true, find_condition, HeadReadiness, RayCluster, RayService, Service, CLUSTER_LABEL,
+    condition_true, find_condition, HeadPod, HeadReadiness, RayCluster, RayService, Service, CLUSTER_LABEL,
     IDENTIFIER_LABEL, NODE_TYPE_LABEL, SERVE_LABEL,
 };
 
@@ -291,14 +291,24 @@ fn head_problem(
     if from_status {
         return Ok((!rc.head.is_ready()).then(|| rc.head.reason().to_string()));
     }
+    if rc.head_pod.is_empty() {
+        return Ok(head_pod_problem(rc, None));
+    }
+    let pod = lookups.head_pod(rule, &rc.head_pod)?;
+    Ok(head_pod_problem(rc, pod.as_ref()))
+}
+
+/// Why `pod`, the Pod `rc.head_pod` names (`None`: not found, or none
+/// named), is not a ready head of `rc` in KubeRay's gate-off sense, or
+/// `None` when it is. Pure, so that anything holding the Pod judges it the
+/// same way.
+pub fn head_pod_problem(rc: &RayCluster, pod: Option<&HeadPod>) -> Option<String> {
     const NO_CONDITION: &str = "no HeadPodReady condition, and";
     let name = &rc.head_pod;
     if name.is_empty() {
-        return Ok(Some(format!(
-            "{NO_CONDITION} status.head.podName names no head Pod"
-        )));
+        return Some(format!("{NO_CONDITION} status.head.podName names no head Pod"));
     }
-    let why = match lookups.head_pod(rule, name)? {
+    let why = match pod {
         None => format!("{NO_CONDITION} head Pod {name} does not exist"),
         Some(pod) if pod.cluster != rc.name || pod.node_type != "head" => format!(
             "{NO_CONDITION} Pod {name} is not the head Pod of RayCluster {} (labels {CLUSTER_LABEL}={}, {NODE_TYPE_LABEL}=head)",
@@ -309,9 +319,9 @@ fn head_problem(
             q(&pod.phase)
         ),
         Some(pod) if !pod.ready => format!("{NO_CONDITION} head Pod {name} is Running but not Ready"),
-        Some(_) => return Ok(None),
+        Some(_) => return None,
     };
-    Ok(Some(why))
+    Some(why)
 }
 
 /// RS1–RS10 over one status write; the first violation wins.
