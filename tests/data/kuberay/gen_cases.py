@@ -271,6 +271,10 @@ write("gate-off", "lookup-head-pod-promotion.json",
       "RS8, gate off, lookupHeadPod: promotion A => P whose head Pod is Running and Ready is allowed",
       status_req("off-5", AP, with_status(AP, P, "")), world(AP, P, P, with_pods + [head_pod(A), head_pod(P)]), True,
       settings=LOOKUP)
+write("gate-off", "lookup-head-pod-head-svc-switch.json",
+      "SV2, gate off, lookupHeadPod: head Service A => P whose head Pod is Running and Ready is allowed",
+      svc_req("off-8", "UPDATE", head_svc(A), head_svc(P)), world(AP, A, A, with_pods + [head_pod(A), head_pod(P)]), True,
+      settings=LOOKUP)
 # P's head failed after P became ready: status.state stays `ready`, the Pod does not.
 write("gate-off", "lookup-head-pod-rs8-head-failed.json",
       "RS8, gate off, lookupHeadPod: promotion of P whose head Pod is no longer Ready is rejected (status.state still ready)",
