@@ -9,8 +9,8 @@ use crate::verdict::Rejection;
 
 use super::lookup::Lookups;
 use super::view::{
-    condition_true, find_condition, HeadPod, HeadReadiness, RayCluster, RayService, Service, CLUSTER_LABEL,
-    IDENTIFIER_LABEL, NODE_TYPE_LABEL, SERVE_LABEL,
+    condition_true, find_condition, RayCluster, RayService, Service, CLUSTER_LABEL, IDENTIFIER_LABEL,
+    NODE_TYPE_LABEL, SERVE_LABEL,
 };
 
 fn reject(rule: &'static str, message: String) -> Rejection {
@@ -271,57 +271,24 @@ pub fn rs8(c: &StatusChange, lookups: &mut Lookups) -> Result<(), Rejection> {
 }
 
 /// Why the head Pod of `rc` (which exists and is not being deleted) does
-/// not count as ready for RS8/SV2, or `None` when it does.
-///
-/// The `HeadPodReady` condition decides when present. Without it (KubeRay's
-/// `RayClusterStatusConditions` gate off), the setting `lookupHeadPod` looks
-/// up the Pod named by `status.head.podName` and asks what KubeRay's own
-/// gate-off check asks: the head Pod of this cluster, phase `Running`,
-/// `Ready=True`. With the setting off, `status.state: ready` stands in.
+/// not count as ready for RS8/SV2, or `None` when it does: the cluster's
+/// status, or, with the setting `lookupHeadPod` and no `HeadPodReady`
+/// condition, the Pod named by `status.head.podName`, looked up
+/// ([`RayCluster::pod_head_problem`]).
 fn head_problem(
     rule: &'static str,
     rc: &RayCluster,
     lookups: &mut Lookups,
 ) -> Result<Option<String>, Rejection> {
-    let from_status = match rc.head {
-        HeadReadiness::Ready => return Ok(None),
-        HeadReadiness::NotReady => true,
-        HeadReadiness::StateReady | HeadReadiness::Unreported => !lookups.head_pods,
+    if !(lookups.head_pods && rc.head_pod_decides()) {
+        return Ok(rc.status_head_problem());
+    }
+    let pod = if rc.head_pod.is_empty() {
+        None
+    } else {
+        lookups.head_pod(rule, &rc.head_pod)?
     };
-    if from_status {
-        return Ok((!rc.head.is_ready()).then(|| rc.head.reason().to_string()));
-    }
-    if rc.head_pod.is_empty() {
-        return Ok(head_pod_problem(rc, None));
-    }
-    let pod = lookups.head_pod(rule, &rc.head_pod)?;
-    Ok(head_pod_problem(rc, pod.as_ref()))
-}
-
-/// Why `pod`, the Pod `rc.head_pod` names (`None`: not found, or none
-/// named), is not a ready head of `rc` in KubeRay's gate-off sense, or
-/// `None` when it is. Pure, so that anything holding the Pod judges it the
-/// same way.
-pub fn head_pod_problem(rc: &RayCluster, pod: Option<&HeadPod>) -> Option<String> {
-    const NO_CONDITION: &str = "no HeadPodReady condition, and";
-    let name = &rc.head_pod;
-    if name.is_empty() {
-        return Some(format!("{NO_CONDITION} status.head.podName names no head Pod"));
-    }
-    let why = match pod {
-        None => format!("{NO_CONDITION} head Pod {name} does not exist"),
-        Some(pod) if pod.cluster != rc.name || pod.node_type != "head" => format!(
-            "{NO_CONDITION} Pod {name} is not the head Pod of RayCluster {} (labels {CLUSTER_LABEL}={}, {NODE_TYPE_LABEL}=head)",
-            rc.name, rc.name
-        ),
-        Some(pod) if pod.phase != "Running" => format!(
-            "{NO_CONDITION} head Pod {name} is in phase {}, not Running",
-            q(&pod.phase)
-        ),
-        Some(pod) if !pod.ready => format!("{NO_CONDITION} head Pod {name} is Running but not Ready"),
-        Some(_) => return None,
-    };
-    Some(why)
+    Ok(rc.pod_head_problem(pod.as_ref()))
 }
 
 /// RS1–RS10 over one status write; the first violation wins.

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::decode::DecodeError;
 
-use super::view::{HeadReadiness, RayCluster, RayService, Service, CLUSTER_LABEL};
+use super::view::{HeadPod, RayCluster, RayService, Service, CLUSTER_LABEL};
 
 /// Annotation on a retiring RayCluster holding its deletion deadline, in
 /// Unix seconds (decimal). Persisted by the reconciler so that a restart does
@@ -73,7 +73,7 @@ pub enum Precondition {
     RayServiceSteady,
     /// The status names exactly these clusters.
     StatusIs { active: String, pending: String },
-    /// RayCluster exists, is not being deleted, its head Pod is ready ([`HeadReadiness`]).
+    /// RayCluster exists, is not being deleted, its head Pod is ready ([`Observed::head_problem`]).
     ClusterHealthy { cluster: String },
     /// RayCluster exists and is not being deleted.
     ClusterAlive { cluster: String },
@@ -310,6 +310,11 @@ pub struct Observed {
     pub head_service: Option<Service>,
     pub serve_service: Option<Service>,
     pub clusters: Vec<RayCluster>,
+    /// The head Pods read for clusters without the `HeadPodReady` condition
+    /// (the reconciler's `--lookup-head-pod`), or `None` when none are read:
+    /// then such a cluster's `status.state` stands in, as in the policy
+    /// without `lookupHeadPod`.
+    pub head_pods: Option<Vec<HeadPod>>,
 }
 
 impl Observed {
@@ -333,7 +338,36 @@ impl Observed {
                 .enumerate()
                 .map(|(i, v)| RayCluster::from_value(v, &format!("clusters[{i}]")))
                 .collect::<Result<_, _>>()?,
+            head_pods: None,
         })
+    }
+
+    /// The same, judging the clusters without `HeadPodReady` by their head
+    /// Pods (`pods`: those that were found; a named Pod not among them does
+    /// not exist).
+    pub fn with_head_pods(mut self, pods: &[Value]) -> Result<Self, DecodeError> {
+        self.head_pods = Some(
+            pods.iter()
+                .enumerate()
+                .map(|(i, v)| HeadPod::from_value(v, &format!("headPods[{i}]")))
+                .collect::<Result<_, _>>()?,
+        );
+        Ok(self)
+    }
+
+    /// Why the head of `cluster` does not count as ready, or `None`: its
+    /// status, or its head Pod when those were read and the status has no
+    /// `HeadPodReady` ([`RayCluster::pod_head_problem`]).
+    pub fn head_problem(&self, cluster: &RayCluster) -> Option<String> {
+        match &self.head_pods {
+            Some(pods) if cluster.head_pod_decides() => {
+                let pod = pods
+                    .iter()
+                    .find(|p| !cluster.head_pod.is_empty() && p.name == cluster.head_pod);
+                cluster.pod_head_problem(pod)
+            }
+            _ => cluster.status_head_problem(),
+        }
     }
 
     /// The RayCluster named `name`, if observed.
@@ -346,7 +380,7 @@ impl Observed {
 
     /// The cluster exists, is not being deleted, and its head Pod is ready.
     pub fn healthy(&self, name: &str) -> bool {
-        self.cluster(name).is_some_and(RayCluster::is_healthy)
+        cluster_health(self, name).is_ok()
     }
 
     fn alive(&self, name: &str) -> bool {
@@ -393,8 +427,8 @@ pub enum GuardFailure {
     ClusterMissing(String),
     #[error("RayCluster {0} is being deleted")]
     ClusterDeleting(String),
-    #[error("RayCluster {cluster} has no ready head Pod ({})", .head.reason())]
-    HeadNotReady { cluster: String, head: HeadReadiness },
+    #[error("RayCluster {cluster} has no ready head Pod ({reason})")]
+    HeadNotReady { cluster: String, reason: String },
     #[error("pending RayCluster {0} reports no applications")]
     NoApps(String),
     #[error("application {app} of pending RayCluster {cluster} is {status}, not RUNNING")]
@@ -416,11 +450,13 @@ fn cluster_health(obs: &Observed, name: &str) -> Result<(), GuardFailure> {
     match obs.cluster(name) {
         None => Err(GuardFailure::ClusterMissing(name.to_string())),
         Some(c) if c.deleting => Err(GuardFailure::ClusterDeleting(name.to_string())),
-        Some(c) if !c.head.is_ready() => Err(GuardFailure::HeadNotReady {
-            cluster: name.to_string(),
-            head: c.head,
-        }),
-        Some(_) => Ok(()),
+        Some(c) => match obs.head_problem(c) {
+            Some(reason) => Err(GuardFailure::HeadNotReady {
+                cluster: name.to_string(),
+                reason,
+            }),
+            None => Ok(()),
+        },
     }
 }
 

@@ -967,7 +967,7 @@ pub(crate) fn head_pod(cluster: &str, phase: &str, ready: bool) -> Value {
 
 /// A gate-off RayCluster (`status.state: ready`, sticky) whose
 /// `status.head.podName` is `pod` (`""`: none).
-fn raycluster_gate_off_naming(name: &str, pod: &str) -> Value {
+pub(crate) fn raycluster_gate_off_naming(name: &str, pod: &str) -> Value {
     let mut c = raycluster_gate_off(name, "ready");
     if !pod.is_empty() {
         c["status"]["head"] = json!({"podName": pod, "podIP": "10.0.3.7"});

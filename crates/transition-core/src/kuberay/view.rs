@@ -497,9 +497,50 @@ impl RayCluster {
         })
     }
 
-    /// Exists, is not being deleted, and its head Pod is ready.
+    /// Exists, is not being deleted, and its head Pod is ready by its status
+    /// alone (no head Pod consulted).
     pub fn is_healthy(&self) -> bool {
         !self.deleting && self.head.is_ready()
+    }
+
+    /// Whether the head Pod itself decides readiness when the setting
+    /// `lookupHeadPod` (or the reconciler's `--lookup-head-pod`) is on: the
+    /// cluster carries no `HeadPodReady` condition (KubeRay's
+    /// `RayClusterStatusConditions` gate off).
+    pub fn head_pod_decides(&self) -> bool {
+        matches!(self.head, HeadReadiness::StateReady | HeadReadiness::Unreported)
+    }
+
+    /// Why the head does not count as ready by the cluster's status alone
+    /// (`HeadPodReady`, or `status.state` without it), or `None`.
+    pub fn status_head_problem(&self) -> Option<String> {
+        (!self.head.is_ready()).then(|| self.head.reason().to_string())
+    }
+
+    /// Why `pod`, the Pod `head_pod` names (`None`: not found, or none
+    /// named), is not a ready head of this cluster in the sense of KubeRay's
+    /// gate-off check (labels `ray.io/cluster=<name>`, `ray.io/node-type=head`;
+    /// phase `Running`; `Ready=True`), or `None` when it is.
+    pub fn pod_head_problem(&self, pod: Option<&HeadPod>) -> Option<String> {
+        const NO_CONDITION: &str = "no HeadPodReady condition, and";
+        let name = &self.head_pod;
+        if name.is_empty() {
+            return Some(format!("{NO_CONDITION} status.head.podName names no head Pod"));
+        }
+        let why = match pod {
+            None => format!("{NO_CONDITION} head Pod {name} does not exist"),
+            Some(pod) if pod.cluster != self.name || pod.node_type != "head" => format!(
+                "{NO_CONDITION} Pod {name} is not the head Pod of RayCluster {} (labels {CLUSTER_LABEL}={}, {NODE_TYPE_LABEL}=head)",
+                self.name, self.name
+            ),
+            Some(pod) if pod.phase != "Running" => format!(
+                "{NO_CONDITION} head Pod {name} is in phase {}, not Running",
+                if pod.phase.is_empty() { "\"\"" } else { &pod.phase }
+            ),
+            Some(pod) if !pod.ready => format!("{NO_CONDITION} head Pod {name} is Running but not Ready"),
+            Some(_) => return None,
+        };
+        Some(why)
     }
 }
 

@@ -1,7 +1,11 @@
 use serde_json::{json, Value};
 
 use super::*;
-use crate::kuberay::tests::{head_svc, raycluster, raycluster_gate_off, rayservice, serve_svc, A, NS, P, Q};
+use crate::kuberay::tests::{
+    head_pod, head_svc, raycluster, raycluster_gate_off, raycluster_gate_off_naming, rayservice, serve_svc,
+    A, NS, P, Q,
+};
+use crate::kuberay::view::HeadReadiness;
 
 const NOW: i64 = 1_800_000_000;
 
@@ -143,7 +147,7 @@ fn guard_failures() {
         plan_switch(&o, NOW),
         Err(GuardFailure::HeadNotReady {
             cluster: P.into(),
-            head: HeadReadiness::NotReady
+            reason: "HeadPodReady is not True".into()
         })
     );
     // KubeRay with its RayClusterStatusConditions gate off: no condition, and
@@ -155,7 +159,7 @@ fn guard_failures() {
         err,
         GuardFailure::HeadNotReady {
             cluster: P.into(),
-            head: HeadReadiness::Unreported
+            reason: "no HeadPodReady condition, and status.state is not ready".into()
         }
     );
     assert_eq!(
@@ -646,5 +650,82 @@ fn preconditions_check_on_fresh_observations() {
         }
         .check(&o, NOW),
         Ok(())
+    );
+}
+
+#[test]
+fn head_pods_decide_the_guard_when_read_and_the_condition_is_absent() {
+    let pod = |c: &str| format!("{c}-head-7xk2p");
+    let gate_off = || {
+        obs(
+            rayservice(A, P),
+            Some(A),
+            Some(A),
+            vec![
+                raycluster_gate_off_naming(A, &pod(A)),
+                raycluster_gate_off_naming(P, &pod(P)),
+            ],
+        )
+    };
+    // Not read: the sticky `status.state: ready` stands in.
+    assert_eq!(plan_switch(&gate_off(), NOW), plan_switch(&upgrading(A, A), NOW));
+    // Read: P's head has failed since, so the switch may not start.
+    let failed = gate_off()
+        .with_head_pods(&[head_pod(A, "Running", true), head_pod(P, "Running", false)])
+        .unwrap();
+    let why = format!(
+        "no HeadPodReady condition, and head Pod {} is Running but not Ready",
+        pod(P)
+    );
+    assert_eq!(
+        plan_switch(&failed, NOW),
+        Err(GuardFailure::HeadNotReady {
+            cluster: P.into(),
+            reason: why.clone()
+        })
+    );
+    assert!(!failed.healthy(P) && failed.healthy(A));
+    // The precondition a later step re-checks says the same.
+    assert_eq!(
+        Precondition::ClusterHealthy { cluster: P.into() }.check(&failed, NOW),
+        Err(format!("RayCluster {P} has no ready head Pod ({why})"))
+    );
+    // Read and missing: not ready either.
+    let missing = gate_off()
+        .with_head_pods(&[head_pod(A, "Running", true)])
+        .unwrap();
+    assert_eq!(
+        plan_switch(&missing, NOW),
+        Err(GuardFailure::HeadNotReady {
+            cluster: P.into(),
+            reason: format!(
+                "no HeadPodReady condition, and head Pod {} does not exist",
+                pod(P)
+            )
+        })
+    );
+    // Read and ready: the usual switch.
+    let ready = gate_off()
+        .with_head_pods(&[head_pod(A, "Running", true), head_pod(P, "Running", true)])
+        .unwrap();
+    assert_eq!(plan_switch(&ready, NOW), plan_switch(&upgrading(A, A), NOW));
+    // With the condition present the Pods are not consulted.
+    let with_condition = upgrading(A, A)
+        .with_head_pods(&[head_pod(P, "Failed", false)])
+        .unwrap();
+    assert_eq!(
+        plan_switch(&with_condition, NOW),
+        plan_switch(&upgrading(A, A), NOW)
+    );
+    // A Pod of the wrong shape is a decode error that names it.
+    let mut bad = head_pod(P, "Running", true);
+    bad["status"]["conditions"] = json!("Ready");
+    assert_eq!(
+        gate_off().with_head_pods(&[bad]),
+        Err(DecodeError::WrongType {
+            path: "headPods[0].status.conditions".into(),
+            expected: "array",
+            found: "string"
+        })
     );
 }
