@@ -20,6 +20,8 @@ pub enum Kind {
     Queue,
     PodGroup,
     Command,
+    /// A RayCluster's head Pod, read only with `--lookup-head-pod`.
+    Pod,
 }
 
 impl Kind {
@@ -32,6 +34,7 @@ impl Kind {
             Kind::Queue => ("scheduling.volcano.sh", "v1beta1", "Queue", "queues"),
             Kind::PodGroup => ("scheduling.volcano.sh", "v1beta1", "PodGroup", "podgroups"),
             Kind::Command => ("bus.volcano.sh", "v1alpha1", "Command", "commands"),
+            Kind::Pod => ("", "v1", "Pod", "pods"),
         };
         ApiResource {
             group: group.into(),
@@ -54,6 +57,7 @@ impl Kind {
             Kind::Queue => "Queue",
             Kind::PodGroup => "PodGroup",
             Kind::Command => "Command",
+            Kind::Pod => "Pod",
         }
     }
 
@@ -66,6 +70,7 @@ impl Kind {
             "Queue" => Kind::Queue,
             "PodGroup" => Kind::PodGroup,
             "Command" => Kind::Command,
+            "Pod" => Kind::Pod,
             _ => return None,
         })
     }

@@ -37,6 +37,9 @@ pub struct Config {
     pub api_timeout: Duration,
     pub queues: bool,
     pub rayservices: bool,
+    /// Judge RayClusters without `HeadPodReady` by their head Pod
+    /// ([`Switcher::lookup_head_pod`]).
+    pub lookup_head_pod: bool,
 }
 
 /// A failed reconcile.
@@ -163,13 +166,15 @@ pub async fn run(client: Client, cfg: Config) -> anyhow::Result<()> {
     let mut registry = Registry::default();
     metrics.register(&mut registry);
     let kube = Kube::new(client.clone(), cfg.api_timeout);
-    let ctx = Arc::new(Ctx::new(
+    let mut ctx = Ctx::new(
         kube,
         Arc::new(SystemClock),
         metrics.clone(),
         cfg.repair_grace,
         true,
-    ));
+    );
+    ctx.switcher.lookup_head_pod = cfg.lookup_head_pod;
+    let ctx = Arc::new(ctx);
     let listener = tokio::net::TcpListener::bind(cfg.metrics_addr).await?;
     info!(addr = %cfg.metrics_addr, "serving /metrics and /healthz");
     let http = tokio::spawn(serve_http(listener, Arc::new(registry)));

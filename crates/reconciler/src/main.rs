@@ -37,6 +37,12 @@ enum Command {
         /// Do not run the RayService switchover controller.
         #[arg(long)]
         no_rayservices: bool,
+        /// Judge a RayCluster without the HeadPodReady condition (KubeRay's
+        /// RayClusterStatusConditions gate off) by its head Pod (Running and
+        /// Ready), as the policy's lookupHeadPod setting does, rather than by
+        /// its status.state. Needs `get` on pods.
+        #[arg(long)]
+        lookup_head_pod: bool,
     },
     /// Print, as JSON, the plan or repair of every RayService and the next
     /// state of every Queue in the given files (JSON or YAML, `kind: List` ok).
@@ -68,6 +74,7 @@ fn main() -> anyhow::Result<()> {
             api_timeout_ms,
             no_queues,
             no_rayservices,
+            lookup_head_pod,
         } => {
             tracing_subscriber::fmt()
                 .json()
@@ -86,6 +93,7 @@ fn main() -> anyhow::Result<()> {
                         api_timeout: Duration::from_millis(api_timeout_ms),
                         queues: !no_queues,
                         rayservices: !no_rayservices,
+                        lookup_head_pod,
                     },
                 )
                 .await

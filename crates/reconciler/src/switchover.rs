@@ -93,6 +93,9 @@ struct View {
     head: Option<Value>,
     serve: Option<Value>,
     clusters: BTreeMap<String, Option<Value>>,
+    /// With `--lookup-head-pod`: the head Pod each cluster without
+    /// `HeadPodReady` names (`None`: not found), by cluster name.
+    head_pods: Option<BTreeMap<String, Option<Value>>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -105,10 +108,15 @@ enum Key {
 impl View {
     fn observed(&self) -> Result<Observed, SwitchError> {
         let clusters: Vec<Value> = self.clusters.values().flatten().cloned().collect();
-        Ok(
-            Observed::from_values(&self.rs, self.head.as_ref(), self.serve.as_ref(), &clusters)
-                .map_err(ObjectsError::from)?,
-        )
+        let obs = Observed::from_values(&self.rs, self.head.as_ref(), self.serve.as_ref(), &clusters)
+            .map_err(ObjectsError::from)?;
+        Ok(match &self.head_pods {
+            None => obs,
+            Some(pods) => {
+                let found: Vec<Value> = pods.values().flatten().cloned().collect();
+                obs.with_head_pods(&found).map_err(ObjectsError::from)?
+            }
+        })
     }
 
     fn svc_slot(&mut self, name: &str) -> Option<&mut Option<Value>> {
@@ -166,6 +174,10 @@ pub struct Switcher {
     /// controller's own partial repair (its clock is kept).
     first_seen: Mutex<HashMap<(String, String), Sighting>>,
     recorder: Option<Recorder>,
+    /// `--lookup-head-pod`: a RayCluster without `HeadPodReady` (KubeRay's
+    /// `RayClusterStatusConditions` gate off) is judged by its head Pod, as
+    /// the policy's `lookupHeadPod` does, not by its sticky `status.state`.
+    pub lookup_head_pod: bool,
 }
 
 /// Conflicts (409) a non-commit write retries before it fails; the same
@@ -190,6 +202,7 @@ impl Switcher {
             grace,
             first_seen: Mutex::default(),
             recorder,
+            lookup_head_pod: false,
         }
     }
 
@@ -249,7 +262,7 @@ impl Switcher {
                 clusters.insert(c.to_string(), got);
             }
         }
-        Ok(Some(View {
+        let mut view = View {
             ns: ns.to_string(),
             rs,
             head_name,
@@ -257,7 +270,41 @@ impl Switcher {
             head,
             serve,
             clusters,
-        }))
+            head_pods: self.lookup_head_pod.then(BTreeMap::new),
+        };
+        let names: Vec<String> = view.clusters.keys().cloned().collect();
+        for c in names {
+            self.read_head_pod(&mut view, &c).await?;
+        }
+        Ok(Some(view))
+    }
+
+    /// With `--lookup-head-pod`, (re-)reads the head Pod of cluster `name`
+    /// as `view` holds it, when the cluster has no `HeadPodReady` and names
+    /// one in `status.head.podName`; otherwise forgets any Pod read for it.
+    /// A cluster that does not decode is left to `observed` to report.
+    async fn read_head_pod(&self, view: &mut View, name: &str) -> Result<(), ApiError> {
+        if view.head_pods.is_none() {
+            return Ok(());
+        }
+        let pod_name = view
+            .clusters
+            .get(name)
+            .and_then(Option::as_ref)
+            .and_then(|v| transition_core::kuberay::view::RayCluster::from_value(v, "rayCluster").ok())
+            .filter(|rc| rc.head_pod_decides() && !rc.head_pod.is_empty())
+            .map(|rc| rc.head_pod);
+        let got = match &pod_name {
+            Some(pod) => Some(self.kube.get(Kind::Pod, &view.ns, pod).await?),
+            None => None,
+        };
+        if let Some(pods) = view.head_pods.as_mut() {
+            match got {
+                Some(pod) => pods.insert(name.to_string(), pod),
+                None => pods.remove(name),
+            };
+        }
+        Ok(())
     }
 
     async fn reread(&self, view: &mut View, key: &Key) -> Result<(), ApiError> {
@@ -281,6 +328,7 @@ impl Switcher {
             Key::Cluster(name) => {
                 let got = self.kube.get(Kind::RayCluster, &ns, name).await?;
                 view.clusters.insert(name.clone(), got);
+                self.read_head_pod(view, name).await?;
             }
         }
         Ok(())

@@ -380,3 +380,94 @@ async fn guard_failure_writes_nothing() {
     );
     assert!(e.fake.writes().is_empty());
 }
+
+// ---- --lookup-head-pod: KubeRay's RayClusterStatusConditions gate off ----
+
+/// `name` as KubeRay writes it with the gate off: no conditions, the sticky
+/// `status.state: ready`, and the head Pod's name.
+fn raycluster_gate_off(name: &str) -> Value {
+    let mut c = raycluster(name, true);
+    c["status"] = serde_json::json!({"state": "ready", "head": {"podName": format!("{name}-head-q8v4z")}});
+    c
+}
+
+fn head_pod(cluster: &str, ready: bool) -> Value {
+    serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": format!("{cluster}-head-q8v4z"), "namespace": NS,
+            "labels": {"ray.io/cluster": cluster, "ray.io/node-type": "head"}},
+        "status": {"phase": "Running", "conditions": [
+            {"type": "Ready", "status": if ready { "True" } else { "False" }}
+        ]}
+    })
+}
+
+/// A ⇒ P ready to switch, gate off, with both head Pods (P's `p_ready`).
+fn upgrading_gate_off(p_ready: bool) -> Vec<Value> {
+    vec![
+        rayservice(A, P, true),
+        head_svc(A),
+        serve_svc(A),
+        raycluster_gate_off(A),
+        raycluster_gate_off(P),
+        head_pod(A, true),
+        head_pod(P, p_ready),
+    ]
+}
+
+fn env_looking_up_head_pods(objects: Vec<Value>) -> Env {
+    let mut e = env(objects);
+    e.sw.lookup_head_pod = true;
+    e
+}
+
+#[tokio::test(start_paused = true)]
+async fn lookup_head_pod_waits_for_a_head_pod_that_is_not_ready() {
+    let e = env_looking_up_head_pods(upgrading_gate_off(false));
+    let out = run(&e).await;
+    assert_eq!(out.decision, "wait");
+    assert_eq!(
+        out.journal,
+        vec![format!(
+            "wait: RayCluster {P} has no ready head Pod (no HeadPodReady condition, and head Pod {P}-head-q8v4z is Running but not Ready)"
+        )]
+    );
+    assert!(e.fake.writes().is_empty());
+    // Observe 4, and the two head Pods.
+    assert_eq!(e.sw.kube.stats.reads(), 6);
+    // Without the flag the sticky status.state stands in and the switch runs.
+    let e = env(upgrading_gate_off(false));
+    let out = run(&e).await;
+    assert_eq!((out.decision, out.state), ("switch", Some(SwitchState::Done)));
+    assert_eq!(e.sw.kube.stats.reads(), 12);
+}
+
+#[tokio::test(start_paused = true)]
+async fn lookup_head_pod_switches_when_the_head_pod_is_ready() {
+    let e = env_looking_up_head_pods(upgrading_gate_off(true));
+    let out = run(&e).await;
+    assert_eq!((out.decision, out.state), ("switch", Some(SwitchState::Done)));
+    assert_eq!(shape(&e.fake), new());
+    // The 12 reads of the usual switch, plus a head Pod with every read of a
+    // cluster that lacks HeadPodReady: A and P when observing, P again before
+    // each of the head, serve and commit steps.
+    assert_eq!((e.sw.kube.stats.reads(), e.sw.kube.stats.writes()), (17, 4));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_head_pod_read_mid_switch_rolls_the_switch_back() {
+    let e = env_looking_up_head_pods(upgrading_gate_off(true));
+    // P's head Pod is read when observing and before the head step; the
+    // third read, before the serve step, fails.
+    e.fake.fault(
+        "GET",
+        &format!("/pods/{P}-head-q8v4z"),
+        2,
+        common::FaultKind::Status(500),
+    );
+    let out = run(&e).await;
+    assert_eq!(out.decision, "switch");
+    assert_eq!(out.state, Some(SwitchState::RolledBack));
+    assert_eq!(shape(&e.fake), old());
+    assert_eq!(undo_lines(&out), vec![UNDO_HEAD.to_string()]);
+}

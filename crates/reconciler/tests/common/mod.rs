@@ -82,6 +82,7 @@ fn plural_of(v: &Value) -> &'static str {
         "Queue" => "queues",
         "PodGroup" => "podgroups",
         "Command" => "commands",
+        "Pod" => "pods",
         k => panic!("fake: unknown kind {k}"),
     }
 }
