@@ -52,19 +52,27 @@ enum Command {
         /// The time to plan at, Unix seconds (default: now).
         #[arg(long)]
         now: Option<i64>,
+        /// Judge RayClusters without HeadPodReady by their head Pods in the
+        /// files, as `run --lookup-head-pod` does.
+        #[arg(long)]
+        lookup_head_pod: bool,
     },
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Plan { objects: files, now } => {
+        Command::Plan {
+            objects: files,
+            now,
+            lookup_head_pod,
+        } => {
             let mut all = Vec::new();
             for f in &files {
                 all.extend(objects::load_file(f)?);
             }
             let now = now.unwrap_or_else(|| SystemClock.now_unix_secs());
-            let plans = offline::plan(all, now)?;
+            let plans = offline::plan(all, now, lookup_head_pod)?;
             println!("{}", serde_json::to_string_pretty(&plans)?);
             Ok(())
         }

@@ -122,6 +122,8 @@ pub struct Inventory {
     pub queues: Vec<Value>,
     pub podgroups: Vec<Value>,
     pub commands: Vec<Value>,
+    /// Pods: RayCluster head Pods, read by `plan --lookup-head-pod`.
+    pub pods: Vec<Value>,
 }
 
 impl Inventory {
@@ -136,6 +138,7 @@ impl Inventory {
                 ("scheduling.volcano.sh", "Queue") => inv.queues.push(o),
                 ("scheduling.volcano.sh", "PodGroup") => inv.podgroups.push(o),
                 ("bus.volcano.sh", "Command") => inv.commands.push(o),
+                ("", "Pod") => inv.pods.push(o),
                 _ => {}
             }
         }

@@ -85,7 +85,10 @@ pub struct Plans {
     pub queues: Vec<QueuePlan>,
 }
 
-/// Plans every RayService and Queue in `objects` at `now_unix_secs`.
+/// Plans every RayService and Queue in `objects` at `now_unix_secs`. With
+/// `lookup_head_pod`, a RayCluster without `HeadPodReady` is judged by its
+/// head Pod among `objects` (as `run --lookup-head-pod` does; a Pod not in
+/// the files does not exist).
 ///
 /// Guarantees: every decision comes from the core (`plan_repair`,
 /// `retirement`, `QueueLifecycle`); queues are handled in name order on one
@@ -93,7 +96,7 @@ pub struct Plans {
 ///
 /// Errors: an object the core cannot decode (the message names the field)
 /// or a queue state outside the CRD enum.
-pub fn plan(objects: Vec<Value>, now_unix_secs: i64) -> Result<Plans, ObjectsError> {
+pub fn plan(objects: Vec<Value>, now_unix_secs: i64, lookup_head_pod: bool) -> Result<Plans, ObjectsError> {
     let inv = Inventory::new(objects);
     let mut rayservices = Vec::new();
     let mut rss = inv.rayservices.clone();
@@ -101,7 +104,17 @@ pub fn plan(objects: Vec<Value>, now_unix_secs: i64) -> Result<Plans, ObjectsErr
         (objects::namespace(a), objects::name(a)).cmp(&(objects::namespace(b), objects::name(b)))
     });
     for rs in &rss {
-        let obs = objects::observe(rs, &inv.services, &inv.rayclusters)?;
+        let mut obs = objects::observe(rs, &inv.services, &inv.rayclusters)?;
+        if lookup_head_pod {
+            let ns = objects::namespace(rs);
+            let pods: Vec<Value> = inv
+                .pods
+                .iter()
+                .filter(|p| objects::namespace(p) == ns)
+                .cloned()
+                .collect();
+            obs = obs.with_head_pods(&pods)?;
+        }
         let repair = plan_repair(&obs, now_unix_secs);
         let (decision, reason, plan) = match repair.decision {
             RepairDecision::Nothing => ("nothing", None, None),

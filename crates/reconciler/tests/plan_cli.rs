@@ -113,3 +113,59 @@ fn bad_input_is_a_named_error() {
         "{err}"
     );
 }
+
+/// `cluster.json` (a split switch: head Service on rs-b9m4w, serve on
+/// rs-x7k2q) with KubeRay's RayClusterStatusConditions gate off: no
+/// conditions, the sticky `state: ready`, and head Pods; rs-b9m4w's head is
+/// no longer Ready. Written to a file of its own.
+fn gate_off_split() -> std::path::PathBuf {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+    let mut list: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}cluster.json")).unwrap()).unwrap();
+    let items = list["items"].as_array_mut().unwrap();
+    let mut pods = Vec::new();
+    for o in items.iter_mut().filter(|o| o["kind"] == "RayCluster") {
+        let c = o["metadata"]["name"].as_str().unwrap().to_string();
+        let pod = format!("{c}-head-q8v4z");
+        o["status"] = json!({"state": "ready", "head": {"podName": pod}});
+        pods.push(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": pod, "namespace": "prod", "labels": {"ray.io/cluster": c, "ray.io/node-type": "head"}},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": if c == "rs-b9m4w" { "False" } else { "True" }}]}
+        }));
+    }
+    items.extend(pods);
+    let path = std::env::temp_dir().join(format!("tg-plan-gate-off-{}.json", std::process::id()));
+    std::fs::write(&path, serde_json::to_string(&list).unwrap()).unwrap();
+    path
+}
+
+fn plan_file(path: &std::path::Path, extra: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_transition-reconciler"))
+        .args(["plan", "--now", "1800000000"])
+        .args(extra)
+        .arg("--objects")
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn lookup_head_pod_judges_the_split_by_the_head_pods_in_the_files() {
+    let path = gate_off_split();
+    // By status.state alone the pending cluster looks healthy: forward.
+    let out = plan_file(&path, &[]);
+    assert_eq!(out["rayservices"][0]["diagnosis"]["state"], "split");
+    assert_eq!(out["rayservices"][0]["decision"], "forward");
+    // Its head Pod is not Ready: the repair goes back to rs-x7k2q instead.
+    let out = plan_file(&path, &["--lookup-head-pod"]);
+    let rs = &out["rayservices"][0];
+    std::fs::remove_file(&path).ok();
+    assert_eq!(rs["decision"], "rollback", "{rs}");
+    assert_eq!(
+        brief(&rs["steps"]),
+        vec!["set_selector Service/prod/rs-head-svc spec.selector[ray.io/cluster]: rs-b9m4w => rs-x7k2q"]
+    );
+}
