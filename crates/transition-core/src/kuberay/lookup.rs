@@ -30,17 +30,9 @@ pub const RAYCLUSTER_FIELDS: &[&str] = &[
     "status.conditions",
     "status.state",
 ];
-/// The same, and the head Pod's name, with the setting `lookupHeadPod`.
-pub const RAYCLUSTER_FIELDS_WITH_HEAD_POD: &[&str] = &[
-    "metadata.name",
-    "metadata.namespace",
-    "metadata.deletionTimestamp",
-    "metadata.labels",
-    "metadata.annotations",
-    "status.conditions",
-    "status.state",
-    "status.head.podName",
-];
+/// Read from a RayCluster besides [`RAYCLUSTER_FIELDS`] with the setting
+/// `lookupHeadPod`: the head Pod's name.
+pub const HEAD_POD_NAME_FIELD: &str = "status.head.podName";
 /// Fields read from a looked-up head Pod.
 pub const POD_FIELDS: &[&str] = &[
     "metadata.name",
@@ -153,12 +145,12 @@ impl<'a> Lookups<'a> {
 
     /// The RayCluster `name`, or `None` when it does not exist.
     pub fn ray_cluster(&mut self, rule: RuleId, name: &str) -> Result<Option<RayCluster>, Rejection> {
-        let fields = if self.head_pods {
-            RAYCLUSTER_FIELDS_WITH_HEAD_POD
-        } else {
-            RAYCLUSTER_FIELDS
-        };
-        self.decoded(rule, &RAYCLUSTER, name, fields, RayCluster::from_value)
+        if !self.head_pods {
+            return self.decoded(rule, &RAYCLUSTER, name, RAYCLUSTER_FIELDS, RayCluster::from_value);
+        }
+        let mut fields = RAYCLUSTER_FIELDS.to_vec();
+        fields.push(HEAD_POD_NAME_FIELD);
+        self.decoded(rule, &RAYCLUSTER, name, &fields, RayCluster::from_value)
     }
 
     /// The Pod `name` (a RayCluster's head), or `None` when it does not exist.

@@ -1226,10 +1226,11 @@ fn the_head_pod_name_is_asked_for_only_with_lookup_head_pod() {
     assert_eq!(
         masks(&lookup_head_pod()),
         vec![
-            (
-                "RayCluster",
-                strings(super::lookup::RAYCLUSTER_FIELDS_WITH_HEAD_POD)
-            ),
+            ("RayCluster", {
+                let mut f = strings(super::lookup::RAYCLUSTER_FIELDS);
+                f.push("status.head.podName".into());
+                f
+            }),
             ("Pod", strings(super::lookup::POD_FIELDS))
         ]
     );
