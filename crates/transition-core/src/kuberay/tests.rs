@@ -1115,10 +1115,26 @@ fn lookup_head_pod_guards_the_service_switch_too() {
     assert_eq!(switch(head_pod(P, "Running", true)).0, Verdict::Accept);
 }
 
-/// A cluster whose host refuses Pod lookups (the policy not granted `v1/Pod`).
-struct PodsRefused(ObjectStore);
+/// An [`ObjectStore`] behind a host that records the field masks of each
+/// get and, with `refuse_pods`, refuses Pod lookups (the policy not granted
+/// `v1/Pod`).
+struct Host {
+    store: ObjectStore,
+    refuse_pods: bool,
+    masks: Vec<(&'static str, Vec<String>)>,
+}
 
-impl Cluster for PodsRefused {
+impl Host {
+    fn new(objects: Vec<Value>, refuse_pods: bool) -> Self {
+        Host {
+            store: ObjectStore::new(objects),
+            refuse_pods,
+            masks: Vec::new(),
+        }
+    }
+}
+
+impl Cluster for Host {
     fn get(
         &mut self,
         k: &ResourceKind,
@@ -1126,7 +1142,9 @@ impl Cluster for PodsRefused {
         n: &str,
         f: &[&str],
     ) -> Result<Option<Vec<u8>>, LookupError> {
-        if k.kind == "Pod" {
+        self.masks
+            .push((k.kind, f.iter().map(|s| s.to_string()).collect()));
+        if self.refuse_pods && k.kind == "Pod" {
             return Err(LookupError::get(
                 k,
                 ns,
@@ -1134,10 +1152,10 @@ impl Cluster for PodsRefused {
                 "Host error: Policy has not been granted access to Kubernetes v1/Pod resources.",
             ));
         }
-        self.0.get(k, ns, n, f)
+        self.store.get(k, ns, n, f)
     }
     fn list(&mut self, k: &ResourceKind, ns: Option<&str>, f: &[&str]) -> Result<Vec<u8>, LookupError> {
-        self.0.list(k, ns, f)
+        self.store.list(k, ns, f)
     }
 }
 
@@ -1146,12 +1164,15 @@ fn lookup_head_pod_fails_closed_when_pods_are_not_granted() {
     let pod = format!("{P}-head-7xk2p");
     let old = rayservice(A, P);
     let new = set_status(old.clone(), P, "");
-    let mut cluster = PodsRefused(ObjectStore::new(world(
-        old.clone(),
-        P,
-        P,
-        vec![raycluster_gate_off_naming(P, &pod), head_pod(P, "Running", true)],
-    )));
+    let mut cluster = Host::new(
+        world(
+            old.clone(),
+            P,
+            P,
+            vec![raycluster_gate_off_naming(P, &pod), head_pod(P, "Running", true)],
+        ),
+        true,
+    );
     assert_eq!(
         evaluate(&status_req(old, new), &lookup_head_pod(), &mut cluster),
         rej(
@@ -1176,44 +1197,25 @@ fn a_head_pod_answer_of_the_wrong_shape_is_named() {
     );
 }
 
-/// Records the field masks of each get.
-struct Masks(ObjectStore, Vec<(&'static str, Vec<String>)>);
-
-impl Cluster for Masks {
-    fn get(
-        &mut self,
-        k: &ResourceKind,
-        ns: Option<&str>,
-        n: &str,
-        f: &[&str],
-    ) -> Result<Option<Vec<u8>>, LookupError> {
-        self.1.push((k.kind, f.iter().map(|s| s.to_string()).collect()));
-        self.0.get(k, ns, n, f)
-    }
-    fn list(&mut self, k: &ResourceKind, ns: Option<&str>, f: &[&str]) -> Result<Vec<u8>, LookupError> {
-        self.0.list(k, ns, f)
-    }
-}
-
 #[test]
 fn the_head_pod_name_is_asked_for_only_with_lookup_head_pod() {
     let pod = format!("{P}-head-7xk2p");
     let old = rayservice(A, P);
     let new = set_status(old.clone(), P, "");
     let masks = |settings: &Settings| {
-        let mut cluster = Masks(
-            ObjectStore::new(world(
+        let mut cluster = Host::new(
+            world(
                 old.clone(),
                 P,
                 P,
                 vec![raycluster_gate_off_naming(P, &pod), head_pod(P, "Running", true)],
-            )),
-            Vec::new(),
+            ),
+            false,
         );
         let v = evaluate(&status_req(old.clone(), new.clone()), settings, &mut cluster);
         assert_eq!(v, Verdict::Accept);
         cluster
-            .1
+            .masks
             .into_iter()
             .filter(|(k, _)| *k != "Service")
             .collect::<Vec<_>>()
