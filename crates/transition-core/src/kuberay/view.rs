@@ -562,17 +562,11 @@ impl HeadPod {
     /// Decodes a Pod; `base` names `v` in errors.
     pub fn from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
         must_be_object(v, base)?;
-        let labels = decode::opt_string_map(v, base, "metadata.labels")?;
-        let label = |key: &str| {
-            labels
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map_or_else(String::new, |(_, v)| v.to_string())
-        };
+        let mut labels = string_map(v, base, "metadata.labels")?;
         Ok(HeadPod {
             name: string(v, base, "metadata.name")?,
-            cluster: label(CLUSTER_LABEL),
-            node_type: label(NODE_TYPE_LABEL),
+            cluster: labels.remove(CLUSTER_LABEL).unwrap_or_default(),
+            node_type: labels.remove(NODE_TYPE_LABEL).unwrap_or_default(),
             phase: string(v, base, "status.phase")?,
             ready: condition_true(&conditions(v, base, "status.conditions")?, "Ready"),
         })
