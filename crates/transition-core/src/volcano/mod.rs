@@ -142,13 +142,20 @@ fn queue_main(req: &AdmissionRequest, settings: &Settings, lk: &mut Lookups) -> 
         rules::w1_weight(&q)?;
     }
 
-    // V1 + V2 + V3, aggregated. The V3 sub-path lookup runs only when the
-    // single-object checks found nothing (the verdict is already a denial).
+    // V1 + V2 + V3, aggregated as Volcano does: the V3 sub-path list runs
+    // whenever the annotations themselves are well formed, even when V1 or
+    // V2 already failed, so the denial names every clash Volcano would name.
     let mut errs = rules::v1_quantities(&q);
     errs.extend(rules::v2_state(&q.state));
-    errs.extend(rules::v3_annotations(&q));
-    if errs.is_empty() {
-        errs.extend(rules::v3_sub_path(&q, lk)?);
+    match rules::v3_annotations(&q) {
+        Some(e) => errs.push(e),
+        None => match rules::v3_sub_path(&q, lk) {
+            Ok(clash) => errs.extend(clash),
+            // A failed list joins the errors already found (Volcano appends
+            // its lister error too); alone, it is the denial.
+            Err(failed) if !errs.is_empty() => errs.push(failed.message),
+            Err(failed) => return Err(failed),
+        },
     }
     if let Some(message) = rules::aggregate(&errs) {
         let rule = if !rules::v1_quantities(&q).is_empty() {

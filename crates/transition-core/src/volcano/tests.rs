@@ -79,11 +79,53 @@ fn v4_self_parent_is_decided_without_lookups() {
     assert_eq!(calls, vec![]);
 }
 
-#[test]
-fn v1_decision_skips_the_v3_queue_list() {
-    let mut q = queue("q", "", json!({"capability": {"cpu": "-1"}}), "");
+fn hierarchical(name: &str, spec: Value, hierarchy: &str, weights: &str) -> Value {
+    let mut q = queue(name, "", spec, "");
     q["metadata"]["annotations"] =
-        json!({"volcano.sh/hierarchy": "root/q", "volcano.sh/hierarchy-weights": "1/1"});
+        json!({"volcano.sh/hierarchy": hierarchy, "volcano.sh/hierarchy-weights": weights});
+    q
+}
+
+const V1_NEGATIVE_CPU: &str =
+    "requestBody.spec.capability.cpu: Invalid value: \"-1\": must be greater than or equal to 0";
+
+#[test]
+fn v1_failure_still_lists_queues_for_the_v3_sub_path() {
+    // Volcano's validateHierarchicalAttributes runs whatever V1 found, so a
+    // clash joins V1's error in one aggregate.
+    let q = hierarchical("q", json!({"capability": {"cpu": "-1"}}), "root/q", "1/1");
+    let other = hierarchical("deep", json!({}), "root/q/deep", "1/1/1");
+    let (v, calls) = run(
+        &request("CREATE", "", q.clone(), Value::Null),
+        &Settings::default(),
+        vec![other],
+    );
+    assert_eq!(
+        v,
+        Verdict::reject(
+            "V1",
+            format!(
+                "[{V1_NEGATIVE_CPU}, requestBody.metadata.annotations: Invalid value: \"root/q\": \
+                 root/q is not allowed to be in the sub path of root/q/deep of queue deep]"
+            )
+        )
+    );
+    assert_eq!(calls, vec![list("Queue")]);
+
+    // no clash: V1's error alone, after the same one list
+    let (v, calls) = run(
+        &request("CREATE", "", q, Value::Null),
+        &Settings::default(),
+        vec![],
+    );
+    assert_eq!(v, Verdict::reject("V1", V1_NEGATIVE_CPU));
+    assert_eq!(calls, vec![list("Queue")]);
+}
+
+#[test]
+fn malformed_hierarchy_annotations_skip_the_v3_queue_list() {
+    // Volcano returns from the weights checks before it lists.
+    let q = hierarchical("q", json!({"capability": {"cpu": "-1"}}), "root/q", "1");
     let (v, calls) = run(
         &request("CREATE", "", q, Value::Null),
         &Settings::default(),
@@ -93,10 +135,39 @@ fn v1_decision_skips_the_v3_queue_list() {
         v,
         Verdict::reject(
             "V1",
-            "requestBody.spec.capability.cpu: Invalid value: \"-1\": must be greater than or equal to 0"
+            format!(
+                "[{V1_NEGATIVE_CPU}, requestBody.metadata.annotations: Invalid value: \"root/q\": \
+                 volcano.sh/hierarchy must have the same length with volcano.sh/hierarchy-weights]"
+            )
         )
     );
     assert_eq!(calls, vec![]);
+}
+
+#[test]
+fn a_failed_v3_list_joins_earlier_errors_or_is_the_denial_alone() {
+    let bad = hierarchical("q", json!({"capability": {"cpu": "-1"}}), "root/q", "1/1");
+    assert_eq!(
+        evaluate(&request("CREATE", "", bad, Value::Null), &Settings::default(), &mut Failing),
+        Verdict::reject(
+            "V1",
+            format!(
+                "[{V1_NEGATIVE_CPU}, lookup list scheduling.volcano.sh/v1beta1 Queue failed: host unavailable]"
+            )
+        )
+    );
+    let good = hierarchical("q", json!({}), "root/q", "1/1");
+    assert_eq!(
+        evaluate(
+            &request("CREATE", "", good, Value::Null),
+            &Settings::default(),
+            &mut Failing
+        ),
+        Verdict::reject(
+            "V3",
+            "lookup list scheduling.volcano.sh/v1beta1 Queue failed: host unavailable"
+        )
+    );
 }
 
 #[test]
