@@ -562,11 +562,11 @@ impl HeadPod {
     /// Decodes a Pod; `base` names `v` in errors.
     pub fn from_value(v: &Value, base: &str) -> Result<Self, DecodeError> {
         must_be_object(v, base)?;
-        let mut labels = string_map(v, base, "metadata.labels")?;
+        let labels = string_map(v, base, "metadata.labels")?;
         Ok(HeadPod {
             name: string(v, base, "metadata.name")?,
-            cluster: labels.remove(CLUSTER_LABEL).unwrap_or_default(),
-            node_type: labels.remove(NODE_TYPE_LABEL).unwrap_or_default(),
+            cluster: labels.get(CLUSTER_LABEL).cloned().unwrap_or_default(),
+            node_type: labels.get(NODE_TYPE_LABEL).cloned().unwrap_or_default(),
             phase: string(v, base, "status.phase")?,
             ready: condition_true(&conditions(v, base, "status.conditions")?, "Ready"),
         })
