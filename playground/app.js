@@ -162,7 +162,7 @@ function showPlanning(p) {
     "plan-clusters",
     p.clusters.length
       ? p.clusters
-          .map((c) => `${c.name} (${c.deleting ? "deleting" : c.headPodReady ? "head ready" : "head not ready"})`)
+          .map((c) => `${c.name} (${c.deleting ? "deleting" : c.headPodReady ? "head ready" : `head not ready: ${c.headProblem}`})`)
           .join(", ")
       : "none"
   );
@@ -215,6 +215,9 @@ function onPlan() {
   clearOutput("planning");
   try {
     const input = { objects: contextObjects(), nowUnixSecs: Math.floor(Date.now() / 1000) };
+    // The plan judges heads as the policy does: with lookupHeadPod, by the head Pods in the context.
+    const settings = single("settings", "settings");
+    if (settings && typeof settings === "object" && "lookupHeadPod" in settings) input.lookupHeadPod = settings.lookupHeadPod;
     if ($("after-write").checked) {
       const written = mode() === "request" ? (single("full-request", "request") || {}).object : single("new-object", "new object");
       if (written) input.written = [written];

@@ -122,13 +122,13 @@ const RAYSERVICE_SEEDS: &[&str] = &[
     // KubeRay's RayClusterStatusConditions gate off: no HeadPodReady, status.state only.
     case!("tests/data/kuberay/gate-off/promotion.json"),
     // The same with lookupHeadPod: the head Pod is looked up and judged.
-    case!("tests/data/kuberay/gate-off/lookup-head-pod-promotion.json"),
+    case!("examples/cases/rayservice-gate-off-head-pod/lookup-head-pod-promotion.json"),
 ];
 const SERVICE_SEEDS: &[&str] = &[
     case!("examples/cases/rayservice-upgrade/02-w3-head-svc.json"),
     case!("examples/cases/rayservice-upgrade/03-w4-serve-svc.json"),
     case!("tests/data/kuberay/gate-off/head-svc-switch.json"),
-    case!("tests/data/kuberay/gate-off/lookup-head-pod-head-svc-switch.json"),
+    case!("examples/cases/rayservice-gate-off-head-pod/lookup-head-pod-head-svc-switch.json"),
 ];
 
 fn parse_seed(text: &str) -> Seed {

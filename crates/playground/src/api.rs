@@ -507,6 +507,8 @@ pub struct ServiceSeen {
 pub struct ClusterSeen {
     pub name: String,
     pub head_pod_ready: bool,
+    /// Why the head does not count as ready (the core's text), when it does not.
+    pub head_problem: Option<String>,
     pub deleting: bool,
 }
 
@@ -604,7 +606,11 @@ fn identity(o: &Value) -> (&str, &str, &str, &str) {
 /// - `rayservice` (optional): `namespace/name` or `name`, needed only when
 ///   the objects hold more than one RayService;
 /// - `nowUnixSecs`: the clock the retirement deadline starts from (the core
-///   reads no clock).
+///   reads no clock);
+/// - `lookupHeadPod` (optional bool, the policy setting of that name): a
+///   RayCluster without `HeadPodReady` is judged by its head Pod, one of
+///   the objects (`v1` `Pod` in the RayService's namespace), as the policy
+///   and `transition-reconciler --lookup-head-pod` judge it.
 ///
 /// Guarantees: diagnosis, plans and guard failures are the core's.
 ///
@@ -634,6 +640,11 @@ pub fn plan(input: &Value) -> Result<Planning, PlaygroundError> {
         }
     }
     let wanted = opt_string_field(input, "rayservice")?;
+    let lookup_head_pod = match input.get("lookupHeadPod") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => return Err(shape("lookupHeadPod", "a boolean", other)),
+    };
     let rayservices: Vec<&Value> = objs
         .iter()
         .filter(|o| {
@@ -686,6 +697,20 @@ pub fn plan(input: &Value) -> Result<Planning, PlaygroundError> {
         .cloned()
         .collect();
     let obs = Observed::from_values(rs, service(&head_name), service(&serve_name), &clusters)
+        .and_then(|obs| {
+            if !lookup_head_pod {
+                return Ok(obs);
+            }
+            let pods: Vec<Value> = objs
+                .iter()
+                .filter(|o| {
+                    let (av, k, ons, _) = identity(o);
+                    av == "v1" && k == "Pod" && ons == ns
+                })
+                .cloned()
+                .collect();
+            obs.with_head_pods(&pods)
+        })
         .map_err(|e| PlaygroundError::Object(e.to_string()))?;
 
     let switch = match kplan::plan_switch(&obs, now) {
@@ -736,10 +761,14 @@ pub fn plan(input: &Value) -> Result<Planning, PlaygroundError> {
         clusters: obs
             .clusters
             .iter()
-            .map(|c| ClusterSeen {
-                name: c.name.clone(),
-                head_pod_ready: c.head.is_ready(),
-                deleting: c.deleting,
+            .map(|c| {
+                let head_problem = obs.head_problem(c);
+                ClusterSeen {
+                    name: c.name.clone(),
+                    head_pod_ready: head_problem.is_none(),
+                    head_problem,
+                    deleting: c.deleting,
+                }
             })
             .collect(),
         diagnosis: repair.diagnosis,

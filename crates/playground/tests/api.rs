@@ -452,3 +452,101 @@ fn planning_errors_name_what_is_missing() {
         ))
     );
 }
+
+const HEAD_POD_FAILED: &str =
+    "examples/cases/rayservice-gate-off-head-pod/lookup-head-pod-sv2-head-failed.json";
+
+#[test]
+fn with_lookup_head_pod_the_plan_judges_gate_off_clusters_by_their_head_pods() {
+    // The pending cluster's status still says ready, its head Pod has failed.
+    let failed =
+        "no HeadPodReady condition, and head Pod fruit-b9m4w-head-q8v4z is in phase Failed, not Running";
+    let mut input = plan_input(HEAD_POD_FAILED);
+    let by_status = api::plan(&input).unwrap();
+    assert!(by_status.switch.ready, "{:?}", by_status.switch.guard_failure);
+    assert_eq!(by_status.repair.decision, "forward");
+    let seen = |p: &api::Planning| {
+        p.clusters
+            .iter()
+            .map(|c| (c.name.clone(), c.head_pod_ready, c.head_problem.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        seen(&by_status),
+        vec![
+            ("fruit-x7k2q".into(), true, None),
+            ("fruit-b9m4w".into(), true, None)
+        ]
+    );
+
+    input["lookupHeadPod"] = json!(true);
+    let by_pod = api::plan(&input).unwrap();
+    assert_eq!(
+        seen(&by_pod),
+        vec![
+            ("fruit-x7k2q".into(), true, None),
+            ("fruit-b9m4w".into(), false, Some(failed.to_string()))
+        ]
+    );
+    let refusal = format!("RayCluster fruit-b9m4w has no ready head Pod ({failed})");
+    assert_eq!(
+        (
+            by_pod.switch.ready,
+            by_pod.switch.guard_failure.as_deref(),
+            by_pod.switch.plan.is_none()
+        ),
+        (false, Some(refusal.as_str()), true)
+    );
+    assert_eq!(
+        (by_pod.repair.decision, by_pod.repair.reason.as_deref()),
+        ("wait", Some(refusal.as_str()))
+    );
+
+    // A Pod of the same name in another namespace is not the head Pod.
+    let mut elsewhere = input.clone();
+    for o in elsewhere["objects"]["resources"].as_array_mut().unwrap() {
+        if o["kind"] == "Pod" {
+            o["metadata"]["namespace"] = json!("other");
+        }
+    }
+    let gone = api::plan(&elsewhere).unwrap();
+    assert_eq!(
+        gone.clusters[1].head_problem.as_deref(),
+        Some("no HeadPodReady condition, and head Pod fruit-b9m4w-head-q8v4z does not exist")
+    );
+
+    input["lookupHeadPod"] = json!("yes");
+    assert_eq!(
+        api::plan(&input),
+        Err(PlaygroundError::Shape {
+            path: "lookupHeadPod".into(),
+            expected: "a boolean".into(),
+            found: "string".into()
+        })
+    );
+}
+
+#[test]
+fn every_scenario_step_is_a_bundled_case_file() {
+    let text = std::fs::read_to_string(common::repo().join("playground/scenarios.json")).unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let scenarios = doc["scenarios"].as_array().expect("a list of scenarios");
+    let mut ids: Vec<&str> = scenarios
+        .iter()
+        .map(|s| s["id"].as_str().expect("an id"))
+        .collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "scenario ids repeat: {ids:?}");
+    for s in scenarios {
+        let steps = s["steps"].as_array().expect("steps");
+        assert!(!steps.is_empty(), "{} has no step", s["id"]);
+        for step in steps {
+            let path = common::repo()
+                .join("examples/cases")
+                .join(step.as_str().expect("a path"));
+            assert!(path.is_file(), "{}: {} is not a file", s["id"], path.display());
+        }
+    }
+}

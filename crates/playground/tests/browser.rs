@@ -1,7 +1,8 @@
 //! The playground page in a real headless Chromium, driven over WebDriver
 //! (chromedriver): load the page, pick the kuberay#2088 scenario, evaluate,
-//! read the verdict the page shows, plan the repair, take a screenshot, and
-//! run every case file through the page's own wasm build.
+//! read the verdict the page shows, plan the repair, plan a gate-off step
+//! with `lookupHeadPod` from the settings box, take a screenshot, and run
+//! every case file through the page's own wasm build.
 //!
 //! Needs `scripts/playground.sh --build` (wasm-bindgen CLI) to have written
 //! `playground/pkg/`, plus Debian's `chromium`, `chromium-driver` and
@@ -22,6 +23,7 @@ use serde_json::{json, Value};
 
 const W3C_ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 const CASE_2088: &str = "rayservice-known-failures/2088-promotion-services-on-old.json";
+const HEAD_POD_FAILED: &str = "rayservice-gate-off-head-pod/lookup-head-pod-sv2-head-failed.json";
 
 fn in_path(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH")
@@ -322,6 +324,39 @@ fn the_page_shows_the_2088_verdict_and_the_policys_answers() {
         "{lines}"
     );
     s.screenshot(&tmp.join("playground-2088.png"));
+
+    // Gate off with lookupHeadPod: the page plans with the setting from its
+    // settings box, so the plan refuses what the policy refuses.
+    s.click("#after-write"); // back off: plan the objects as they are
+    s.click("#scenario option[value=\"kuberay-gate-off-head-pod\"]");
+    wait_until("the scenario to load", Duration::from_secs(20), || {
+        s.script("return document.body.dataset.step || '';", json!([]))
+            .as_str()
+            .is_some_and(|f| f.starts_with("rayservice-gate-off-head-pod/"))
+    });
+    s.click("#steps li:nth-child(2) button");
+    wait_until("the second step to load", Duration::from_secs(20), || {
+        s.script("return document.body.dataset.step;", json!([])) == json!(HEAD_POD_FAILED)
+    });
+    s.click("#evaluate");
+    s.wait_visible("#result");
+    assert_eq!(
+        (s.text("#verdict"), s.text("#rule")),
+        ("REJECTED".into(), "SV2".into())
+    );
+    s.click("#plan");
+    s.wait_visible("#planning");
+    let failed =
+        "no HeadPodReady condition, and head Pod fruit-b9m4w-head-q8v4z is in phase Failed, not Running";
+    assert_eq!(
+        s.text("#plan-clusters"),
+        format!("fruit-x7k2q (head ready), fruit-b9m4w (head not ready: {failed})")
+    );
+    assert_eq!(
+        s.text("#plan-guard"),
+        format!("refuses: RayCluster fruit-b9m4w has no ready head Pod ({failed})")
+    );
+    assert_eq!(s.text("#plan-decision"), "wait");
 
     // Errors are values on the page too: a YAML syntax error in a box.
     s.click("#scenario option[value=\"\"]");

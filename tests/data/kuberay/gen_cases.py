@@ -133,7 +133,8 @@ def write(group, fname, name, request, resources, allowed, rule=None, msg=None, 
     if msg: expect["message_contains"] = msg
     case = {"name": name, "settings": settings or {}, "request": request, "context": {"resources": resources}, "expect": expect}
     # The replay and failure scenarios are also the README's bundled examples.
-    moved = {"replay": "rayservice-upgrade", "failures": "rayservice-known-failures"}
+    moved = {"replay": "rayservice-upgrade", "failures": "rayservice-known-failures",
+             "head-pod": "rayservice-gate-off-head-pod"}
     if group in moved:
         d = os.path.join(HERE, "..", "..", "..", "examples", "cases", moved[group])
     else:
@@ -264,25 +265,25 @@ write("gate-off", "rs8-not-ready.json",
       status_req("off-4", AP, with_status(AP, P, "")), world(AP, P, P, unready), False, "RS8",
       f"RS8: promotion of {P}: RayCluster {P} has no ready head Pod (no HeadPodReady condition, and status.state is not ready)")
 
-# ---- gate off with the setting lookupHeadPod: the head Pod itself decides ----
+# ---- gate off with the setting lookupHeadPod: the head Pod itself decides (a playground scenario) ----
 LOOKUP = {"lookupHeadPod": True}
 with_pods = [gate_off(raycluster(A), pod=head_pod_name(A)), gate_off(raycluster(P), pod=head_pod_name(P))]
-write("gate-off", "lookup-head-pod-promotion.json",
+write("head-pod", "lookup-head-pod-promotion.json",
       "RS8, gate off, lookupHeadPod: promotion A => P whose head Pod is Running and Ready is allowed",
       status_req("off-5", AP, with_status(AP, P, "")), world(AP, P, P, with_pods + [head_pod(A), head_pod(P)]), True,
       settings=LOOKUP)
-write("gate-off", "lookup-head-pod-head-svc-switch.json",
+write("head-pod", "lookup-head-pod-head-svc-switch.json",
       "SV2, gate off, lookupHeadPod: head Service A => P whose head Pod is Running and Ready is allowed",
       svc_req("off-8", "UPDATE", head_svc(A), head_svc(P)), world(AP, A, A, with_pods + [head_pod(A), head_pod(P)]), True,
       settings=LOOKUP)
 # P's head failed after P became ready: status.state stays `ready`, the Pod does not.
-write("gate-off", "lookup-head-pod-rs8-head-failed.json",
+write("head-pod", "lookup-head-pod-rs8-head-failed.json",
       "RS8, gate off, lookupHeadPod: promotion of P whose head Pod is no longer Ready is rejected (status.state still ready)",
       status_req("off-6", AP, with_status(AP, P, "")),
       world(AP, P, P, with_pods + [head_pod(A), head_pod(P, ready=False)]), False, "RS8",
       f"RS8: promotion of {P}: RayCluster {P} has no ready head Pod (no HeadPodReady condition, and head Pod {head_pod_name(P)} is Running but not Ready)",
       settings=LOOKUP)
-write("gate-off", "lookup-head-pod-sv2-head-failed.json",
+write("head-pod", "lookup-head-pod-sv2-head-failed.json",
       "SV2, gate off, lookupHeadPod: head Service switched to P whose head Pod has failed is rejected",
       svc_req("off-7", "UPDATE", head_svc(A), head_svc(P)),
       world(AP, A, A, with_pods + [head_pod(A), head_pod(P, phase="Failed", ready=False)]), False, "SV2",
