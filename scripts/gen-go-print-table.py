@@ -4,11 +4,15 @@ code points Go's strconv.IsPrint (= unicode.IsPrint) counts as printable,
 as sorted inclusive ranges.
 
 Go's rule: letters, marks, numbers, punctuation and symbols (general
-categories L, M, N, P, S) and the ASCII space. Go's tables are Unicode
-15.0.0 (Go 1.21 through at least 1.26; golang/go#73388), so this script
-reads the general categories from unicodedata2 15.0.0, not from Python's
-own (older or newer) unicodedata. Not run by CI; rerun it only when Go
-moves to a new Unicode version:
+categories L, M, N, P, S) and the ASCII space. The version that counts is
+the toolchain Volcano builds its webhook with: golang:1.26.2
+(installer/dockerfile/webhook-manager/Dockerfile at volcano ed72c7c81).
+Go 1.21 through 1.26 ship Unicode 15.0.0 (golang/go#73388 is the open
+upgrade; charlievieth/strcase pins 15.0.0 for `go1.21 && !go1.27` and checks
+it against unicode.Version at init), and Go 1.27 moves to 17.0.0. So this
+script reads the general categories from unicodedata2 15.0.0, not from
+Python's own (older or newer) unicodedata. Not run by CI; rerun it, with
+UNICODE and the pin changed, when that Dockerfile moves to Go 1.27:
 
     python3 -m pip install --target /tmp/ud2 unicodedata2==15.0.0
     PYTHONPATH=/tmp/ud2 python3 scripts/gen-go-print-table.py

@@ -12,7 +12,8 @@
 use crate::volcano::go_print_table::{PRINT_ASTRAL, PRINT_BMP};
 
 /// The Unicode version whose general categories decide what is printable:
-/// Go's (`unicode.Version`), not Rust's.
+/// Go's (`unicode.Version`), not Rust's; that of the Go that builds Volcano's
+/// webhook image (1.26: Unicode 15.0.0; see `scripts/gen-go-print-table.py`).
 pub use crate::volcano::go_print_table::UNICODE_VERSION;
 
 /// `s` quoted as Go's `strconv.Quote` quotes it.
