@@ -497,12 +497,6 @@ impl RayCluster {
         })
     }
 
-    /// Exists, is not being deleted, and its head Pod is ready by its status
-    /// alone (no head Pod consulted).
-    pub fn is_healthy(&self) -> bool {
-        !self.deleting && self.head.is_ready()
-    }
-
     /// Whether the head Pod itself decides readiness when the setting
     /// `lookupHeadPod` (or the reconciler's `--lookup-head-pod`) is on: the
     /// cluster carries no `HeadPodReady` condition (KubeRay's
@@ -813,7 +807,6 @@ mod tests {
         )
         .unwrap();
         assert!(c.deleting && c.head == HeadReadiness::Ready);
-        assert!(!c.is_healthy());
         assert_eq!(c.originated_from, "rs");
     }
 
