@@ -11,8 +11,11 @@ Go 1.21 through 1.26 ship Unicode 15.0.0 (golang/go#73388 is the open
 upgrade; charlievieth/strcase pins 15.0.0 for `go1.21 && !go1.27` and checks
 it against unicode.Version at init), and Go 1.27 moves to 17.0.0. So this
 script reads the general categories from unicodedata2 15.0.0, not from
-Python's own (older or newer) unicodedata. Not run by CI; rerun it, with
-UNICODE and the pin changed, when that Dockerfile moves to Go 1.27:
+Python's own (older or newer) unicodedata. Not run by CI, which instead
+checks the generated table against a second source, the Unicode 15.0.0
+crate unicode-general-category 0.6.0 (go_quote.rs's tests). Rerun it, with
+UNICODE, this pin and that crate changed, when that Dockerfile moves to
+Go 1.27:
 
     python3 -m pip install --target /tmp/ud2 unicodedata2==15.0.0
     PYTHONPATH=/tmp/ud2 python3 scripts/gen-go-print-table.py

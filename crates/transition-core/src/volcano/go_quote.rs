@@ -138,4 +138,36 @@ mod tests {
             assert_eq!(is_go_print(c), (b' '..=b'~').contains(&b), "{b:#x}");
         }
     }
+
+    #[test]
+    fn the_tables_are_go_is_print_over_unicode_15_general_categories() {
+        // The generator's data checked by a second source: yeslogic's
+        // Unicode 15.0.0 tables. Go's IsPrint is L, M, N, P or S (and the
+        // ASCII space) for every code point.
+        use unicode_general_category::{get_general_category, GeneralCategory as G, UNICODE_VERSION as V};
+        assert_eq!(format!("{}.{}.{}", V.0, V.1, V.2), UNICODE_VERSION);
+        let mut wrong = Vec::new();
+        for c in (0..=0x10_ffff).filter_map(char::from_u32) {
+            let lmnps = !matches!(
+                get_general_category(c),
+                G::Control
+                    | G::Format
+                    | G::Surrogate
+                    | G::PrivateUse
+                    | G::Unassigned
+                    | G::SpaceSeparator
+                    | G::LineSeparator
+                    | G::ParagraphSeparator
+            );
+            if is_go_print(c) != (lmnps || c == ' ') {
+                wrong.push(format!("U+{:04X}", u32::from(c)));
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} code points disagree: {:?}",
+            wrong.len(),
+            &wrong[..wrong.len().min(20)]
+        );
+    }
 }
