@@ -381,6 +381,31 @@ def inc_no_gw(o):
         "maxSurgePercent": 50, "stepSizePercent": 10, "intervalSeconds": 30}}
 spec_case("incremental-no-gateway-class.json", "KR-SPEC: incremental upgrade without gatewayClassName", inc_no_gw, False, "KR-SPEC",
           "The RayService spec is invalid: gatewayClassName is required for NewClusterWithIncrementalUpgrade")
+# ValidateRayClusterSpec beyond containers and replicas (default feature gates)
+def autoscaled_v2(o):
+    c = o["spec"]["rayClusterConfig"]
+    c["enableInTreeAutoscaling"] = True
+    c["autoscalerOptions"] = {"version": "v2", "idleTimeoutSeconds": 60}
+    c["rayVersion"] = "2.56.0"
+    c["headGroupSpec"]["labels"] = {"ray.io/zone": "us-east-1a"}
+    c["headGroupSpec"]["template"]["spec"]["restartPolicy"] = "Never"
+    g = c["workerGroupSpecs"][0]
+    g["idleTimeoutSeconds"], g["priority"], g["resources"] = 120, 10, {"GPU": "1"}
+spec_case("cluster-autoscaler-v2-valid.json",
+          "KR-SPEC: autoscaler v2 with idle timeouts, a worker priority, group labels and resources is allowed",
+          autoscaled_v2, True)
+spec_case("cluster-resources-twice.json", "KR-SPEC: resources both in rayStartParams and the group's resources",
+          lambda o: (setp(RC + ["workerGroupSpecs", 0, "rayStartParams"], {"num-gpus": "1"})(o),
+                     setp(RC + ["workerGroupSpecs", 0, "resources"], {"GPU": "1"})(o)), False, "KR-SPEC",
+          "The RayService spec is invalid: resource fields should not be set in both rayStartParams and Resources for small-group group; please use only one")
+spec_case("cluster-v2-env-without-autoscaler.json", "KR-SPEC: RAY_enable_autoscaler_v2 with autoscaling off",
+          setp(RC + ["headGroupSpec", "template", "spec", "containers", 0, "env"], [{"name": "RAY_enable_autoscaler_v2", "value": "1"}]),
+          False, "KR-SPEC",
+          "The RayService spec is invalid: environment variable RAY_enable_autoscaler_v2 cannot be set to '1' when enableInTreeAutoscaling is false. Please set enableInTreeAutoscaling: true to use autoscaler v2")
+spec_case("cluster-redis-address-without-ft.json", "KR-SPEC: RAY_REDIS_ADDRESS without GcsFaultToleranceOptions",
+          setp(RC + ["headGroupSpec", "template", "spec", "containers", 0, "env"], [{"name": "RAY_REDIS_ADDRESS", "value": "redis:6379"}]),
+          False, "KR-SPEC",
+          "The RayService spec is invalid: RAY_REDIS_ADDRESS is set which implicitly enables GCS fault tolerance, but GcsFaultToleranceOptions is not set. Please set GcsFaultToleranceOptions to enable GCS fault tolerance")
 spec_case("bad-type.json", "decode: a worker group's minReplicas is a string",
           setp(RC + ["workerGroupSpecs", 0, "minReplicas"], "1"), False, "decode",
           "request.object.spec.rayClusterConfig.workerGroupSpecs[0].minReplicas: expected integer, got string")

@@ -12,6 +12,7 @@
 //! RayClusters are never routed here: guarding their deletion would
 //! livelock KubeRay (doc §7, fail-safe analysis).
 
+pub mod cluster_spec;
 pub mod invariants;
 pub mod lookup;
 pub mod plan;
@@ -81,7 +82,10 @@ pub fn admit_rayservice(req: &AdmissionRequest) -> Verdict {
     let verdict = if spec_as_stored {
         validation::validate_metadata(&rs)
     } else {
-        validation::validate(&rs)
+        match cluster_spec::ClusterConfig::from_value(&req.object, "request.object") {
+            Ok(cfg) => validation::validate(&rs, &cfg),
+            Err(e) => return decode_err(e),
+        }
     };
     match verdict {
         Ok(()) => Verdict::Accept,

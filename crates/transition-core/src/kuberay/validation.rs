@@ -6,11 +6,14 @@
 //! UPDATE of `rayservices`; first error wins. Rule ids:
 //! - `KR-META`: `ValidateRayServiceMetadata` (name length, DNS-1035, the
 //!   `ray.io/initializing-timeout` annotation).
-//! - `KR-SPEC`: `ValidateRayServiceSpec` items 1 and 3–6 and the head/worker
-//!   group rules of `ValidateRayClusterSpec` (containers, replicas).
+//! - `KR-SPEC`: `ValidateRayServiceSpec` items 1–6; item 2 is
+//!   `ValidateRayClusterSpec` with KubeRay's default feature gates (groups,
+//!   rayStartParams, GCS fault tolerance, autoscaler), less the checks
+//!   listed on `validate_cluster_spec`.
 
 use crate::verdict::Rejection;
 
+use super::cluster_spec::{ClusterConfig, GroupExtras};
 use super::view::{RayService, INCREMENTAL};
 
 /// Rule id of metadata validation.
@@ -46,10 +49,11 @@ fn spec(msg: String) -> Rejection {
     }
 }
 
-/// Metadata then spec validation; the first error wins.
-pub fn validate(rs: &RayService) -> Result<(), Rejection> {
+/// Metadata then spec validation; the first error wins. `cfg`: the rest of
+/// the same object's `rayClusterConfig` ([`ClusterConfig::from_value`]).
+pub fn validate(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Rejection> {
     validate_metadata(rs)?;
-    validate_spec(rs)
+    validate_spec(rs, cfg)
 }
 
 fn is_dns1035_label(name: &str) -> Vec<String> {
@@ -206,16 +210,16 @@ fn parse_go_duration(s: &str) -> Option<i64> {
     }
 }
 
-/// `ValidateRayServiceSpec` items 1 and 3–6, and the listed group rules of
-/// `ValidateRayClusterSpec` (item 2), in upstream's order.
-pub fn validate_spec(rs: &RayService) -> Result<(), Rejection> {
+/// `ValidateRayServiceSpec` items 1–6 (item 2: `validate_cluster_spec`), in
+/// upstream's order.
+pub fn validate_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Rejection> {
     let s = &rs.spec;
     if s.enable_k8s_token_auth {
         return Err(spec(
             "K8s token auth mode is currently not supported for RayService".into(),
         ));
     }
-    validate_groups(rs).map_err(spec)?;
+    validate_cluster_spec(rs, cfg).map_err(spec)?;
     if !s.head_service_name.is_empty() {
         return Err(spec(
             "spec.rayClusterConfig.headGroupSpec.headService.metadata.name should not be set".into(),
@@ -241,17 +245,35 @@ pub fn validate_spec(rs: &RayService) -> Result<(), Rejection> {
     Ok(())
 }
 
-fn validate_groups(rs: &RayService) -> Result<(), String> {
+const RAY_ENABLE_AUTOSCALER_V2: &str = "RAY_enable_autoscaler_v2";
+
+/// `ValidateRayClusterSpec` (KubeRay feeaf72fa) with KubeRay's default
+/// feature gates, in its order, first error wins.
+///
+/// Not checked (each costs module size the budget does not have, or
+/// depends on a gate the policy cannot see): label key and value syntax,
+/// the Ray version gates of worker `priority` and token auth, the
+/// alpha-gated history server, network policy, TLS and RocksDB backend
+/// rules (off by default: judging them would refuse a spec that a cluster
+/// with the gate on accepts), and the suspend check of the
+/// `RayJobDeletionPolicy` gate (on by default). KubeRay still reports those
+/// as `ValidationFailed`.
+fn validate_cluster_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), String> {
     let s = &rs.spec;
     if s.head_containers == 0 {
         return Err("headGroupSpec should have at least one container".into());
     }
-    for g in &s.worker_groups {
+    group_rules("Head", &cfg.head)?;
+    let autoscaling = s.enable_in_tree_autoscaling;
+    let env_v2 = cfg.head_env.get(RAY_ENABLE_AUTOSCALER_V2);
+    let none = GroupExtras::default();
+    for (i, g) in s.worker_groups.iter().enumerate() {
+        let x = cfg.workers.get(i).unwrap_or(&none);
         let name = &g.group_name;
         if g.containers == 0 {
             return Err("workerGroupSpec should have at least one container".into());
         }
-        if !s.enable_in_tree_autoscaling && (g.min_replicas.is_none() || g.max_replicas.is_none()) {
+        if !autoscaling && (g.min_replicas.is_none() || g.max_replicas.is_none()) {
             return Err(format!(
                 "worker group {name} must set both minReplicas and maxReplicas when autoscaling is disabled"
             ));
@@ -269,6 +291,117 @@ fn validate_groups(rs: &RayService) -> Result<(), String> {
                 ));
             }
         }
+        group_rules(name, x)?;
+        if let Some(t) = x.idle_timeout_seconds {
+            if t < 0 {
+                return Err(format!(
+                    "worker group {name}: idleTimeoutSeconds must be non-negative, got {t}"
+                ));
+            }
+            if !cfg.autoscaler_v2 && !matches!(env_v2, Some("1" | "true")) {
+                return Err(format!(
+                    "worker group {name}: idleTimeoutSeconds is set, but autoscaler v2 is not enabled. Please set .spec.autoscalerOptions.version to 'v2' (or set {RAY_ENABLE_AUTOSCALER_V2} environment variable to 'true' in the head pod if using KubeRay < 1.4.0)"
+                ));
+            }
+        }
+    }
+
+    let annotation = |k: &str| rs.annotations.get(k).map_or("", String::as_str);
+    let ft_annotation = annotation("ray.io/ft-enabled");
+    if !ft_annotation.is_empty() && cfg.gcs_ft_options {
+        return Err("ray.io/ft-enabled annotation and GcsFaultToleranceOptions are both set. Please use only GcsFaultToleranceOptions to configure GCS fault tolerance".into());
+    }
+    let env = &cfg.head_env;
+    let redis_address = env.has("RAY_REDIS_ADDRESS");
+    if !(ft_annotation.eq_ignore_ascii_case("true") || cfg.gcs_ft_options) && redis_address {
+        return Err("RAY_REDIS_ADDRESS is set which implicitly enables GCS fault tolerance, but GcsFaultToleranceOptions is not set. Please set GcsFaultToleranceOptions to enable GCS fault tolerance".into());
+    }
+    if cfg.gcs_ft_options {
+        let conflict = if !cfg.head.redis_password.is_empty() {
+            Some(("`redis-password` in rayStartParams", "RedisPassword"))
+        } else if env.has("REDIS_PASSWORD") {
+            Some(("`REDIS_PASSWORD` env var in head Pod", "RedisPassword"))
+        } else if redis_address {
+            Some(("`RAY_REDIS_ADDRESS` env var in head Pod", "RedisAddress"))
+        } else if !annotation("ray.io/external-storage-namespace").is_empty() {
+            Some((
+                "`ray.io/external-storage-namespace` annotation",
+                "ExternalStorageNamespace",
+            ))
+        } else {
+            None
+        };
+        if let Some((what, instead)) = conflict {
+            return Err(format!(
+                "cannot set {what} when GcsFaultToleranceOptions is enabled - use GcsFaultToleranceOptions.{instead} instead"
+            ));
+        }
+        // The redis backend (the default); RocksDB's own rules need its alpha gate.
+        if cfg.gcs_ft_backend != "rocksdb" && cfg.gcs_ft_storage {
+            return Err("cannot set GcsFaultToleranceOptions.Storage when backend is 'redis' - it only applies to the 'rocksdb' backend".into());
+        }
+    }
+    if !cfg.head.redis_username.is_empty() || env.has("REDIS_USERNAME") {
+        return Err("cannot set redis username in rayStartParams or environment variables - use GcsFaultToleranceOptions.RedisUsername instead".into());
+    }
+
+    if !autoscaling {
+        if let Some(value @ ("1" | "true")) = env_v2 {
+            return Err(format!(
+                "environment variable {RAY_ENABLE_AUTOSCALER_V2} cannot be set to '{value}' when enableInTreeAutoscaling is false. Please set enableInTreeAutoscaling: true to use autoscaler v2"
+            ));
+        }
+    } else {
+        let workers = || s.worker_groups.iter().zip(&cfg.workers);
+        if let Some((g, _)) = workers().find(|(_, x)| x.suspend) {
+            return Err(format!(
+                "worker group {} cannot be suspended with Autoscaler enabled",
+                g.group_name
+            ));
+        }
+        if cfg.autoscaler_version_set && env_v2.is_some() {
+            return Err(format!(
+                "both .spec.autoscalerOptions.version and head Pod env var {RAY_ENABLE_AUTOSCALER_V2} are set, please only use the former"
+            ));
+        }
+        if cfg.autoscaler_v2 {
+            let never_or_unset = |p: &str| p.is_empty() || p == "Never";
+            if !never_or_unset(cfg.head.restart_policy) {
+                return Err(
+                    "restartPolicy for head Pod should be Never or unset when using autoscaler V2".into(),
+                );
+            }
+            if let Some((g, _)) = workers().find(|(_, x)| !never_or_unset(x.restart_policy)) {
+                return Err(format!(
+                    "restartPolicy for worker group {} should be Never or unset when using autoscaler V2",
+                    g.group_name
+                ));
+            }
+        }
+    }
+    if let Some(t) = cfg.autoscaler_idle_timeout_seconds.filter(|t| *t < 0) {
+        return Err(format!(
+            "autoscalerOptions.idleTimeoutSeconds must be non-negative, got {t}"
+        ));
+    }
+    if cfg.autoscaler_env.has("KUBERAY_GEN_AUTOSCALER_START_CMD") {
+        return Err("autoscalerOptions.env must not contain KUBERAY_GEN_AUTOSCALER_START_CMD: it is managed by KubeRay and injected automatically into the autoscaler container".into());
+    }
+    Ok(())
+}
+
+/// `validateRayGroupResources`, and the `rayStartParams` part of
+/// `validateRayGroupLabels`.
+fn group_rules(group: &str, g: &GroupExtras) -> Result<(), String> {
+    if g.resources_in_params && g.resources {
+        return Err(format!(
+            "resource fields should not be set in both rayStartParams and Resources for {group} group; please use only one"
+        ));
+    }
+    if g.labels_in_params {
+        return Err(format!(
+            "rayStartParams['labels'] is not supported for {group} group; please use the top-level Labels field instead"
+        ));
     }
     Ok(())
 }
@@ -303,6 +436,7 @@ fn validate_cluster_upgrade_options(rs: &RayService) -> Result<(), &'static str>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decode::DecodeError;
     use serde_json::{json, Value};
 
     fn valid() -> Value {
@@ -318,7 +452,8 @@ mod tests {
     }
 
     fn check(v: Value) -> Result<(), Rejection> {
-        validate(&RayService::from_value(&v, "request.object").unwrap())
+        let cfg = ClusterConfig::from_value(&v, "request.object").unwrap();
+        validate(&RayService::from_value(&v, "request.object").unwrap(), &cfg)
     }
 
     fn spec_err(msg: &str) -> Result<(), Rejection> {
@@ -528,6 +663,284 @@ mod tests {
         assert_eq!(
             check(with(valid(), "/spec/rayClusterDeletionDelaySeconds", json!(0))),
             Ok(())
+        );
+    }
+
+    /// `valid()` with each `(pointer, value)` set, under `spec.rayClusterConfig`.
+    fn rc(sets: Vec<(&str, Value)>) -> Value {
+        sets.into_iter().fold(valid(), |v, (p, x)| {
+            with(v, &format!("/spec/rayClusterConfig{p}"), x)
+        })
+    }
+
+    const HEAD_ENV: &str = "/headGroupSpec/template/spec/containers/0/env";
+
+    #[test]
+    fn cluster_spec_group_rules() {
+        // rayStartParams resources and the group's resources map
+        assert_eq!(
+            check(rc(vec![
+                ("/headGroupSpec/rayStartParams", json!({"num-cpus": "0"})),
+                ("/headGroupSpec/resources", json!({"CPU": "1"})),
+            ])),
+            spec_err("resource fields should not be set in both rayStartParams and Resources for Head group; please use only one")
+        );
+        // an empty param does not count, nor does either side alone
+        assert_eq!(
+            check(rc(vec![
+                ("/headGroupSpec/rayStartParams", json!({"num-cpus": ""})),
+                ("/headGroupSpec/resources", json!({"CPU": "1"})),
+            ])),
+            Ok(())
+        );
+        assert_eq!(
+            check(rc(vec![
+                ("/workerGroupSpecs/0/rayStartParams", json!({"resources": "{\"TPU\": 4}"})),
+                ("/workerGroupSpecs/0/resources", json!({"TPU": "4"})),
+            ])),
+            spec_err("resource fields should not be set in both rayStartParams and Resources for small group; please use only one")
+        );
+        // labels in rayStartParams, even empty, and label syntax
+        assert_eq!(
+            check(rc(vec![("/workerGroupSpecs/0/rayStartParams", json!({"labels": ""}))])),
+            spec_err("rayStartParams['labels'] is not supported for small group; please use the top-level Labels field instead")
+        );
+        // label syntax is not judged here (see validate_cluster_spec)
+        assert_eq!(
+            check(rc(vec![("/headGroupSpec/labels", json!({"tier": "a b"}))])),
+            Ok(())
+        );
+        assert_eq!(
+            check(rc(vec![(
+                "/headGroupSpec/labels",
+                json!({"ray.io/zone": "us-1"})
+            )])),
+            Ok(())
+        );
+        // a worker group's replicas rules come before its resources and labels
+        assert_eq!(
+            check(rc(vec![
+                ("/workerGroupSpecs/0/minReplicas", json!(-1)),
+                ("/workerGroupSpecs/0/rayStartParams", json!({"labels": "x"})),
+            ])),
+            spec_err("worker group small has negative minReplicas -1")
+        );
+    }
+
+    #[test]
+    fn cluster_spec_idle_timeout_needs_autoscaler_v2() {
+        let v2 = ("/autoscalerOptions", json!({"version": "v2"}));
+        let on = ("/enableInTreeAutoscaling", json!(true));
+        assert_eq!(
+            check(rc(vec![("/workerGroupSpecs/0/idleTimeoutSeconds", json!(-1))])),
+            spec_err("worker group small: idleTimeoutSeconds must be non-negative, got -1")
+        );
+        assert_eq!(
+            check(rc(vec![("/workerGroupSpecs/0/idleTimeoutSeconds", json!(60))])),
+            spec_err("worker group small: idleTimeoutSeconds is set, but autoscaler v2 is not enabled. Please set .spec.autoscalerOptions.version to 'v2' (or set RAY_enable_autoscaler_v2 environment variable to 'true' in the head pod if using KubeRay < 1.4.0)")
+        );
+        assert_eq!(
+            check(rc(vec![
+                ("/workerGroupSpecs/0/idleTimeoutSeconds", json!(60)),
+                v2.clone(),
+                on.clone()
+            ])),
+            Ok(())
+        );
+        // the env var also counts (older KubeRay), with autoscaling on
+        assert_eq!(
+            check(rc(vec![
+                ("/workerGroupSpecs/0/idleTimeoutSeconds", json!(60)),
+                (
+                    HEAD_ENV,
+                    json!([{"name": "RAY_enable_autoscaler_v2", "value": "1"}])
+                ),
+                on.clone(),
+            ])),
+            Ok(())
+        );
+        // worker priority's Ray version and autoscaler gates are not judged here
+        assert_eq!(
+            check(rc(vec![("/workerGroupSpecs/0/priority", json!(5))])),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn cluster_spec_gcs_fault_tolerance_rules() {
+        let ft = ("/gcsFaultToleranceOptions", json!({"redisAddress": "redis:6379"}));
+        let ann = |v: Value, a: Value| with(v, "/metadata/annotations", a);
+        assert_eq!(
+            check(ann(rc(vec![ft.clone()]), json!({"ray.io/ft-enabled": "false"}))),
+            spec_err("ray.io/ft-enabled annotation and GcsFaultToleranceOptions are both set. Please use only GcsFaultToleranceOptions to configure GCS fault tolerance")
+        );
+        let redis_env = (
+            HEAD_ENV,
+            json!([{"name": "RAY_REDIS_ADDRESS", "value": "redis:6379"}]),
+        );
+        assert_eq!(
+            check(rc(vec![redis_env.clone()])),
+            spec_err("RAY_REDIS_ADDRESS is set which implicitly enables GCS fault tolerance, but GcsFaultToleranceOptions is not set. Please set GcsFaultToleranceOptions to enable GCS fault tolerance")
+        );
+        // the legacy annotation (any case of "true") enables FT, so the env var is allowed
+        assert_eq!(
+            check(ann(
+                rc(vec![redis_env.clone()]),
+                json!({"ray.io/ft-enabled": "True"})
+            )),
+            Ok(())
+        );
+        assert_eq!(
+            check(rc(vec![ft.clone(), ("/headGroupSpec/rayStartParams", json!({"redis-password": "p"}))])),
+            spec_err("cannot set `redis-password` in rayStartParams when GcsFaultToleranceOptions is enabled - use GcsFaultToleranceOptions.RedisPassword instead")
+        );
+        assert_eq!(
+            check(rc(vec![ft.clone(), (HEAD_ENV, json!([{"name": "REDIS_PASSWORD", "valueFrom": {}}]))])),
+            spec_err("cannot set `REDIS_PASSWORD` env var in head Pod when GcsFaultToleranceOptions is enabled - use GcsFaultToleranceOptions.RedisPassword instead")
+        );
+        assert_eq!(
+            check(rc(vec![ft.clone(), redis_env])),
+            spec_err("cannot set `RAY_REDIS_ADDRESS` env var in head Pod when GcsFaultToleranceOptions is enabled - use GcsFaultToleranceOptions.RedisAddress instead")
+        );
+        assert_eq!(
+            check(ann(rc(vec![ft.clone()]), json!({"ray.io/external-storage-namespace": "ns"}))),
+            spec_err("cannot set `ray.io/external-storage-namespace` annotation when GcsFaultToleranceOptions is enabled - use GcsFaultToleranceOptions.ExternalStorageNamespace instead")
+        );
+        assert_eq!(
+            check(rc(vec![("/gcsFaultToleranceOptions", json!({"storage": {"size": "1Gi"}}))])),
+            spec_err("cannot set GcsFaultToleranceOptions.Storage when backend is 'redis' - it only applies to the 'rocksdb' backend")
+        );
+        // RocksDB's rules need its alpha gate: not judged here
+        assert_eq!(
+            check(rc(vec![(
+                "/gcsFaultToleranceOptions",
+                json!({"backend": "rocksdb", "storage": {"size": "1Gi"}})
+            )])),
+            Ok(())
+        );
+        assert_eq!(check(rc(vec![ft.clone()])), Ok(()));
+        let username = "cannot set redis username in rayStartParams or environment variables - use GcsFaultToleranceOptions.RedisUsername instead";
+        assert_eq!(
+            check(rc(vec![(
+                "/headGroupSpec/rayStartParams",
+                json!({"redis-username": "u"})
+            )])),
+            spec_err(username)
+        );
+        assert_eq!(
+            check(rc(vec![
+                ft,
+                (HEAD_ENV, json!([{"name": "REDIS_USERNAME", "value": ""}]))
+            ])),
+            spec_err(username)
+        );
+    }
+
+    #[test]
+    fn cluster_spec_autoscaler_rules() {
+        let on = ("/enableInTreeAutoscaling", json!(true));
+        let v2_env = |value: &str| {
+            (
+                HEAD_ENV,
+                json!([{"name": "RAY_enable_autoscaler_v2", "value": value}]),
+            )
+        };
+        assert_eq!(
+            check(rc(vec![v2_env("true")])),
+            spec_err("environment variable RAY_enable_autoscaler_v2 cannot be set to 'true' when enableInTreeAutoscaling is false. Please set enableInTreeAutoscaling: true to use autoscaler v2")
+        );
+        assert_eq!(check(rc(vec![v2_env("0")])), Ok(()));
+        assert_eq!(
+            check(rc(vec![on.clone(), ("/workerGroupSpecs/0/suspend", json!(true))])),
+            spec_err("worker group small cannot be suspended with Autoscaler enabled")
+        );
+        // with autoscaling off a suspended group passes (RayJobDeletionPolicy is on by default)
+        assert_eq!(
+            check(rc(vec![("/workerGroupSpecs/0/suspend", json!(true))])),
+            Ok(())
+        );
+        assert_eq!(
+            check(rc(vec![on.clone(), ("/autoscalerOptions", json!({"version": "v1"})), v2_env("false")])),
+            spec_err("both .spec.autoscalerOptions.version and head Pod env var RAY_enable_autoscaler_v2 are set, please only use the former")
+        );
+        let v2 = ("/autoscalerOptions", json!({"version": "v2"}));
+        assert_eq!(
+            check(rc(vec![
+                on.clone(),
+                v2.clone(),
+                ("/headGroupSpec/template/spec/restartPolicy", json!("Always"))
+            ])),
+            spec_err("restartPolicy for head Pod should be Never or unset when using autoscaler V2")
+        );
+        assert_eq!(
+            check(rc(vec![
+                on.clone(),
+                v2.clone(),
+                (
+                    "/workerGroupSpecs/0/template/spec/restartPolicy",
+                    json!("OnFailure")
+                )
+            ])),
+            spec_err(
+                "restartPolicy for worker group small should be Never or unset when using autoscaler V2"
+            )
+        );
+        assert_eq!(
+            check(rc(vec![
+                on.clone(),
+                v2,
+                ("/headGroupSpec/template/spec/restartPolicy", json!("Never"))
+            ])),
+            Ok(())
+        );
+        assert_eq!(
+            check(rc(vec![(
+                "/autoscalerOptions",
+                json!({"idleTimeoutSeconds": -5})
+            )])),
+            spec_err("autoscalerOptions.idleTimeoutSeconds must be non-negative, got -5")
+        );
+        assert_eq!(
+            check(rc(vec![("/autoscalerOptions", json!({"env": [{"name": "KUBERAY_GEN_AUTOSCALER_START_CMD", "value": "x"}]}))])),
+            spec_err("autoscalerOptions.env must not contain KUBERAY_GEN_AUTOSCALER_START_CMD: it is managed by KubeRay and injected automatically into the autoscaler container")
+        );
+    }
+
+    #[test]
+    fn cluster_spec_fields_of_the_wrong_type_are_decode_errors_naming_them() {
+        let err = |v: Value| ClusterConfig::from_value(&v, "request.object").map(|_| ());
+        assert_eq!(
+            err(rc(vec![(
+                "/headGroupSpec/rayStartParams",
+                json!({"num-cpus": 2})
+            )])),
+            Err(DecodeError::WrongType {
+                path: "request.object.spec.rayClusterConfig.headGroupSpec.rayStartParams.num-cpus".into(),
+                expected: "string",
+                found: "integer"
+            })
+        );
+        assert_eq!(
+            err(rc(vec![(HEAD_ENV, json!([{"value": "x"}]))])),
+            Err(DecodeError::Missing {
+                path: "request.object.spec.rayClusterConfig.headGroupSpec.template.spec.containers[0].env[0].name".into()
+            })
+        );
+        assert_eq!(
+            err(rc(vec![("/workerGroupSpecs/0/idleTimeoutSeconds", json!("60"))])),
+            Err(DecodeError::WrongType {
+                path: "request.object.spec.rayClusterConfig.workerGroupSpecs[0].idleTimeoutSeconds".into(),
+                expected: "integer",
+                found: "string"
+            })
+        );
+        assert_eq!(
+            err(rc(vec![("/autoscalerOptions", json!({"env": "x"}))])),
+            Err(DecodeError::WrongType {
+                path: "request.object.spec.rayClusterConfig.autoscalerOptions.env".into(),
+                expected: "array",
+                found: "string"
+            })
         );
     }
 
