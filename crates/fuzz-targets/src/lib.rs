@@ -117,6 +117,9 @@ const PODGROUP_SEEDS: &[&str] = &[case!("tests/data/volcano/podgroup/01-open-que
 const JOB_SEEDS: &[&str] = &[case!("tests/data/volcano/vcjob/04-job-with-leaf-queue.json")];
 const RAYSERVICE_SEEDS: &[&str] = &[
     case!("tests/data/kuberay/spec/valid-update.json"),
+    // A spec with every field the cluster-spec rules read (autoscaler v2,
+    // idle timeouts, group resources and labels).
+    case!("tests/data/kuberay/spec/cluster-autoscaler-v2-valid.json"),
     case!("examples/cases/rayservice-upgrade/01-w1-pending-name.json"),
     case!("examples/cases/rayservice-upgrade/04-w5-promotion.json"),
     // KubeRay's RayClusterStatusConditions gate off: no HeadPodReady, status.state only.
