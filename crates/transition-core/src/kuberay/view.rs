@@ -14,10 +14,13 @@ use crate::decode::{self, string_or_empty as string, type_name, DecodeError};
 
 /// `metadata` fields shared by every view.
 fn string_map(v: &Value, base: &str, path: &str) -> Result<BTreeMap<String, String>, DecodeError> {
-    Ok(decode::opt_string_map(v, base, path)?
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect())
+    // Inserted one by one, not collected: `FromIterator` sorts first, and
+    // that sort's code is ~3 KB of module for maps that arrive sorted anyway.
+    let mut map = BTreeMap::new();
+    for (k, v) in decode::opt_string_map(v, base, path)? {
+        map.insert(k.to_string(), v.to_string());
+    }
+    Ok(map)
 }
 
 fn must_be_object(v: &Value, base: &str) -> Result<(), DecodeError> {
