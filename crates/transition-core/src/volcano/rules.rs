@@ -76,26 +76,44 @@ pub fn w1_weight(q: &QueueView) -> RuleResult {
 // ---- F1 -----------------------------------------------------------------------------------------
 
 /// `spec` without its quantity lists, with absent/null as `{}`.
+///
+/// Built by copying what is kept, not by removing from a clone: map removal
+/// (`remove`, `retain`) and its node rebalancing would cost the module
+/// several KB for this one use.
 fn spec_rest(obj: &Value) -> Value {
-    let mut spec = obj.get("spec").cloned().unwrap_or(Value::Null);
-    if spec.is_null() {
-        spec = Value::Object(Default::default());
-    }
-    if let Some(o) = spec.as_object_mut() {
-        o.remove("capability");
-        o.remove("deserved");
-        if let Some(g) = o.get_mut("guarantee").and_then(Value::as_object_mut) {
-            g.remove("resource");
+    let mut rest = serde_json::Map::new();
+    let Some(spec) = obj.get("spec") else {
+        return Value::Object(rest);
+    };
+    let Some(fields) = spec.as_object() else {
+        // not an object (null reads as `{}`): kept as it is for the comparison
+        return if spec.is_null() {
+            Value::Object(rest)
+        } else {
+            spec.clone()
+        };
+    };
+    for (k, v) in fields {
+        if v.is_null() || k == "capability" || k == "deserved" {
+            continue;
         }
-        if o.get("guarantee")
-            .and_then(Value::as_object)
-            .is_some_and(|g| g.is_empty())
-        {
-            o.remove("guarantee");
+        if k == "guarantee" {
+            if let Some(g) = v.as_object() {
+                let mut kept = serde_json::Map::new();
+                for (gk, gv) in g {
+                    if gk != "resource" {
+                        kept.insert(gk.clone(), gv.clone());
+                    }
+                }
+                if !kept.is_empty() {
+                    rest.insert(k.clone(), Value::Object(kept));
+                }
+                continue;
+            }
         }
-        o.retain(|_, v| !v.is_null());
+        rest.insert(k.clone(), v.clone());
     }
-    spec
+    Value::Object(rest)
 }
 
 /// F1: while the stored queue is Closing, `spec` (quantities by value) and the
@@ -758,4 +776,93 @@ pub fn m_defaults(object: &Value, q: &QueueView) -> (Value, Vec<RuleId>) {
         }
     }
     (obj, rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spec_rest;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    /// The earlier `spec_rest`, by removal from a clone: the reference the
+    /// copying one must agree with.
+    fn by_removal(obj: &Value) -> Value {
+        let mut spec = obj.get("spec").cloned().unwrap_or(Value::Null);
+        if spec.is_null() {
+            spec = json!({});
+        }
+        if let Some(o) = spec.as_object_mut() {
+            o.remove("capability");
+            o.remove("deserved");
+            if let Some(g) = o.get_mut("guarantee").and_then(Value::as_object_mut) {
+                g.remove("resource");
+            }
+            if o.get("guarantee")
+                .and_then(Value::as_object)
+                .is_some_and(|g| g.is_empty())
+            {
+                o.remove("guarantee");
+            }
+            o.retain(|_, v| !v.is_null());
+        }
+        spec
+    }
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            Just(json!("1")),
+            Just(json!(3)),
+            Just(json!({})),
+            Just(json!({"cpu": "1"})),
+        ]
+    }
+
+    fn map_of(
+        keys: &'static [&'static str],
+        v: impl Strategy<Value = Value>,
+    ) -> impl Strategy<Value = Value> {
+        proptest::collection::btree_map(proptest::sample::select(keys), v, 0..4)
+            .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
+    }
+
+    fn spec() -> impl Strategy<Value = Value> {
+        let guarantee = prop_oneof![leaf(), map_of(&["resource", "other"], leaf())];
+        prop_oneof![
+            leaf(),
+            (
+                map_of(
+                    &["capability", "deserved", "weight", "parent", "reclaimable"],
+                    leaf()
+                ),
+                guarantee,
+                any::<bool>()
+            )
+                .prop_map(|(mut m, g, with_g)| {
+                    if with_g {
+                        m["guarantee"] = g;
+                    }
+                    m
+                }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn spec_rest_agrees_with_removal_from_a_clone(s in spec(), present in any::<bool>()) {
+            let obj = if present { json!({"spec": s}) } else { json!({"metadata": {}}) };
+            prop_assert_eq!(spec_rest(&obj), by_removal(&obj));
+        }
+    }
+
+    #[test]
+    fn spec_rest_drops_quantities_nulls_and_an_emptied_guarantee() {
+        let obj = json!({"spec": {"weight": 2, "capability": {"cpu": "1"}, "parent": null,
+                                   "guarantee": {"resource": {"cpu": "1"}}}});
+        assert_eq!(spec_rest(&obj), json!({"weight": 2}));
+        let obj = json!({"spec": {"guarantee": {"resource": {}, "x": null}}});
+        assert_eq!(spec_rest(&obj), json!({"guarantee": {"x": null}}));
+        assert_eq!(spec_rest(&json!({"spec": "odd"})), json!("odd"));
+        assert_eq!(spec_rest(&json!({})), json!({}));
+    }
 }
