@@ -406,6 +406,12 @@ spec_case("cluster-redis-address-without-ft.json", "KR-SPEC: RAY_REDIS_ADDRESS w
           setp(RC + ["headGroupSpec", "template", "spec", "containers", 0, "env"], [{"name": "RAY_REDIS_ADDRESS", "value": "redis:6379"}]),
           False, "KR-SPEC",
           "The RayService spec is invalid: RAY_REDIS_ADDRESS is set which implicitly enables GCS fault tolerance, but GcsFaultToleranceOptions is not set. Please set GcsFaultToleranceOptions to enable GCS fault tolerance")
+spec_case("cluster-token-auth-old-ray.json", "KR-SPEC: token auth with a Ray older than 2.52.0",
+          lambda o: (setp(RC + ["authOptions"], {"mode": "token"})(o), setp(RC + ["rayVersion"], "2.51.0")(o)), False, "KR-SPEC",
+          "The RayService spec is invalid: authOptions.mode is 'token' but minimum Ray version is 2.52.0, got 2.51.0")
+spec_case("cluster-bad-label-value.json", "KR-SPEC: a worker group label value with a space",
+          setp(RC + ["workerGroupSpecs", 0, "labels"], {"tier": "gpu nodes"}), False, "KR-SPEC",
+          "The RayService spec is invalid: invalid label value for key 'tier' in small-group group: 'gpu nodes', error: a valid label must be an empty string")
 spec_case("bad-type.json", "decode: a worker group's minReplicas is a string",
           setp(RC + ["workerGroupSpecs", 0, "minReplicas"], "1"), False, "decode",
           "request.object.spec.rayClusterConfig.workerGroupSpecs[0].minReplicas: expected integer, got string")

@@ -1,6 +1,7 @@
 //! The fields of a RayService's `rayClusterConfig` that only KubeRay's
-//! `ValidateRayClusterSpec` reads (rayStartParams, group resources, head
-//! container env, autoscaler and GCS fault tolerance options), read from the
+//! `ValidateRayClusterSpec` reads (rayStartParams, group resources and
+//! labels, head container env, autoscaler, GCS fault tolerance and auth
+//! options, Ray version), read from the
 //! request's JSON only when a spec is judged (`KR-SPEC`): status writes and
 //! Service switches never decode them.
 //!
@@ -22,6 +23,8 @@ pub struct GroupExtras<'a> {
     pub resources: bool,
     /// `rayStartParams` has a `labels` key (even empty).
     pub labels_in_params: bool,
+    /// The group's top-level `labels`, in key order.
+    pub labels: Vec<(&'a str, &'a str)>,
     /// `rayStartParams` `redis-password` and `redis-username` (head only).
     pub redis_password: &'a str,
     pub redis_username: &'a str,
@@ -29,6 +32,7 @@ pub struct GroupExtras<'a> {
     pub restart_policy: &'a str,
     /// Worker groups only.
     pub idle_timeout_seconds: Option<i64>,
+    pub priority: Option<i64>,
     pub suspend: bool,
 }
 
@@ -57,10 +61,12 @@ impl<'a> GroupExtras<'a> {
             resources: decode::opt_object(g, "", "resources")?.is_some_and(|m| !m.is_empty()),
             labels_in_params: decode::opt_object(g, "", "rayStartParams")?
                 .is_some_and(|m| m.contains_key("labels")),
+            labels: decode::opt_string_map(g, "", "labels")?,
             redis_password: param("redis-password")?,
             redis_username: param("redis-username")?,
             restart_policy: decode::opt_str(g, "", "template.spec.restartPolicy")?.unwrap_or_default(),
             idle_timeout_seconds: decode::opt_i64(g, "", "idleTimeoutSeconds")?,
+            priority: decode::opt_i64(g, "", "priority")?,
             suspend: decode::opt_bool(g, "", "suspend")?.unwrap_or(false),
         })
     }
@@ -121,6 +127,9 @@ pub struct ClusterConfig<'a> {
     pub gcs_ft_options: bool,
     pub gcs_ft_backend: &'a str,
     pub gcs_ft_storage: bool,
+    /// `authOptions.mode` and `rayVersion`, `""` when unset.
+    pub auth_mode: &'a str,
+    pub ray_version: &'a str,
 }
 
 const RC: &str = "spec.rayClusterConfig";
@@ -180,6 +189,8 @@ impl<'a> ClusterConfig<'a> {
             gcs_ft_storage: decode::lookup(rc, "", "gcsFaultToleranceOptions.storage")
                 .map_err(under_rc)?
                 .is_some(),
+            auth_mode: opt_str("authOptions.mode")?.unwrap_or_default(),
+            ray_version: opt_str("rayVersion")?.unwrap_or_default(),
         })
     }
 }

@@ -8,11 +8,12 @@
 //!   `ray.io/initializing-timeout` annotation).
 //! - `KR-SPEC`: `ValidateRayServiceSpec` items 1–6; item 2 is
 //!   `ValidateRayClusterSpec` with KubeRay's default feature gates (groups,
-//!   rayStartParams, GCS fault tolerance, autoscaler), less the checks
-//!   listed on `validate_cluster_spec`.
+//!   rayStartParams, labels, GCS fault tolerance, autoscaler, Ray version
+//!   gates), less the gated checks listed on `validate_cluster_spec`.
 
 use crate::verdict::Rejection;
 
+use super::apimachinery::{self, GenericVersion};
 use super::cluster_spec::{ClusterConfig, GroupExtras};
 use super::view::{RayService, INCREMENTAL};
 
@@ -250,14 +251,13 @@ const RAY_ENABLE_AUTOSCALER_V2: &str = "RAY_enable_autoscaler_v2";
 /// `ValidateRayClusterSpec` (KubeRay feeaf72fa) with KubeRay's default
 /// feature gates, in its order, first error wins.
 ///
-/// Not checked (each costs module size the budget does not have, or
-/// depends on a gate the policy cannot see): label key and value syntax,
-/// the Ray version gates of worker `priority` and token auth, the
+/// Not checked (each depends on a gate the policy cannot see): the
 /// alpha-gated history server, network policy, TLS and RocksDB backend
 /// rules (off by default: judging them would refuse a spec that a cluster
 /// with the gate on accepts), and the suspend check of the
 /// `RayJobDeletionPolicy` gate (on by default). KubeRay still reports those
-/// as `ValidationFailed`.
+/// as `ValidationFailed`. Label errors of one group come in label-key order
+/// (Go's map order is random).
 fn validate_cluster_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), String> {
     let s = &rs.spec;
     if s.head_containers == 0 {
@@ -266,6 +266,7 @@ fn validate_cluster_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Str
     group_rules("Head", &cfg.head)?;
     let autoscaling = s.enable_in_tree_autoscaling;
     let env_v2 = cfg.head_env.get(RAY_ENABLE_AUTOSCALER_V2);
+    let v2 = cfg.autoscaler_v2 || matches!(env_v2, Some("1" | "true"));
     let none = GroupExtras::default();
     for (i, g) in s.worker_groups.iter().enumerate() {
         let x = cfg.workers.get(i).unwrap_or(&none);
@@ -298,9 +299,18 @@ fn validate_cluster_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Str
                     "worker group {name}: idleTimeoutSeconds must be non-negative, got {t}"
                 ));
             }
-            if !cfg.autoscaler_v2 && !matches!(env_v2, Some("1" | "true")) {
+            if !v2 {
                 return Err(format!(
                     "worker group {name}: idleTimeoutSeconds is set, but autoscaler v2 is not enabled. Please set .spec.autoscalerOptions.version to 'v2' (or set {RAY_ENABLE_AUTOSCALER_V2} environment variable to 'true' in the head pod if using KubeRay < 1.4.0)"
+                ));
+            }
+        }
+        if let Some(p) = x.priority.filter(|p| *p != 0) {
+            let at = format!("worker group {name}: priority is set,");
+            ray_version_at_least(cfg.ray_version, "2.56.0", &at)?;
+            if !v2 {
+                return Err(format!(
+                    "worker group {name}: priority is set to {p}, but autoscaler v2 is not enabled. Priority is only supported with autoscaler v2 enabled"
                 ));
             }
         }
@@ -387,11 +397,15 @@ fn validate_cluster_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Str
     if cfg.autoscaler_env.has("KUBERAY_GEN_AUTOSCALER_START_CMD") {
         return Err("autoscalerOptions.env must not contain KUBERAY_GEN_AUTOSCALER_START_CMD: it is managed by KubeRay and injected automatically into the autoscaler container".into());
     }
+    // authOptions.enableK8sTokenAuth is refused before this runs (item 1),
+    // so only the token mode's Ray version gate is left to check here.
+    if cfg.auth_mode == "token" {
+        ray_version_at_least(cfg.ray_version, "2.52.0", "authOptions.mode is 'token'")?;
+    }
     Ok(())
 }
 
-/// `validateRayGroupResources`, and the `rayStartParams` part of
-/// `validateRayGroupLabels`.
+/// `validateRayGroupResources` then `validateRayGroupLabels`.
 fn group_rules(group: &str, g: &GroupExtras) -> Result<(), String> {
     if g.resources_in_params && g.resources {
         return Err(format!(
@@ -401,6 +415,44 @@ fn group_rules(group: &str, g: &GroupExtras) -> Result<(), String> {
     if g.labels_in_params {
         return Err(format!(
             "rayStartParams['labels'] is not supported for {group} group; please use the top-level Labels field instead"
+        ));
+    }
+    let mut errs = Vec::new();
+    for (key, val) in &g.labels {
+        for e in apimachinery::label_key_errors(key) {
+            errs.push(format!(
+                "invalid label key for {group} group: '{key}', error: {e}"
+            ));
+        }
+        for e in apimachinery::label_value_errors(val) {
+            errs.push(format!(
+                "invalid label value for key '{key}' in {group} group: '{val}', error: {e}"
+            ));
+        }
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs.join("; "))
+    }
+}
+
+/// The Ray version gates of token auth and worker priority: `rayVersion`
+/// set, a generic version, and at least `min`. `what` starts each message
+/// (`"... priority is set,"` and `"authOptions.mode is 'token'"`: upstream
+/// puts a comma before "but" in one and not the other).
+fn ray_version_at_least(ray_version: &str, min: &str, what: &str) -> Result<(), String> {
+    if ray_version.is_empty() {
+        return Err(format!(
+            "{what} but RayVersion was not specified. Ray version {min} or later is required"
+        ));
+    }
+    let below = GenericVersion::parse(ray_version)
+        .and_then(|v| Ok(v.less_than(&GenericVersion::parse(min)?)))
+        .map_err(|e| format!("{what} but RayVersion format is invalid: {ray_version}, {e}"))?;
+    if below {
+        return Err(format!(
+            "{what} but minimum Ray version is {min}, got {ray_version}"
         ));
     }
     Ok(())
@@ -705,9 +757,23 @@ mod tests {
             check(rc(vec![("/workerGroupSpecs/0/rayStartParams", json!({"labels": ""}))])),
             spec_err("rayStartParams['labels'] is not supported for small group; please use the top-level Labels field instead")
         );
-        // label syntax is not judged here (see validate_cluster_spec)
+        // every bad key and value of the group, in key order, joined by "; "
         assert_eq!(
-            check(rc(vec![("/headGroupSpec/labels", json!({"tier": "a b"}))])),
+            check(rc(vec![("/headGroupSpec/labels", json!({"ray.io/zone": "us-1", "tier": "a b", "-x": "ok"}))])),
+            spec_err(
+                "invalid label key for Head group: '-x', error: name part must consist of alphanumeric characters, '-', '_' or '.', \
+                 and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', \
+                 regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]'); \
+                 invalid label value for key 'tier' in Head group: 'a b', error: a valid label must be an empty string or consist of \
+                 alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character \
+                 (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+            )
+        );
+        assert_eq!(
+            check(rc(vec![(
+                "/workerGroupSpecs/0/labels",
+                json!({"example.com/tier": "gpu", "ray.io/zone": ""})
+            )])),
             Ok(())
         );
         assert_eq!(
@@ -728,7 +794,7 @@ mod tests {
     }
 
     #[test]
-    fn cluster_spec_idle_timeout_needs_autoscaler_v2() {
+    fn cluster_spec_idle_timeout_and_priority_need_autoscaler_v2() {
         let v2 = ("/autoscalerOptions", json!({"version": "v2"}));
         let on = ("/enableInTreeAutoscaling", json!(true));
         assert_eq!(
@@ -759,9 +825,29 @@ mod tests {
             ])),
             Ok(())
         );
-        // worker priority's Ray version and autoscaler gates are not judged here
+        let prio = ("/workerGroupSpecs/0/priority", json!(5));
         assert_eq!(
-            check(rc(vec![("/workerGroupSpecs/0/priority", json!(5))])),
+            check(rc(vec![("/workerGroupSpecs/0/priority", json!(0))])),
+            Ok(())
+        );
+        assert_eq!(
+            check(rc(vec![prio.clone()])),
+            spec_err("worker group small: priority is set, but RayVersion was not specified. Ray version 2.56.0 or later is required")
+        );
+        assert_eq!(
+            check(rc(vec![prio.clone(), ("/rayVersion", json!("nightly"))])),
+            spec_err("worker group small: priority is set, but RayVersion format is invalid: nightly, could not parse \"nightly\" as version")
+        );
+        assert_eq!(
+            check(rc(vec![prio.clone(), ("/rayVersion", json!("2.55.1"))])),
+            spec_err("worker group small: priority is set, but minimum Ray version is 2.56.0, got 2.55.1")
+        );
+        assert_eq!(
+            check(rc(vec![prio.clone(), ("/rayVersion", json!("2.56.0"))])),
+            spec_err("worker group small: priority is set to 5, but autoscaler v2 is not enabled. Priority is only supported with autoscaler v2 enabled")
+        );
+        assert_eq!(
+            check(rc(vec![prio, ("/rayVersion", json!("2.56.0")), v2, on])),
             Ok(())
         );
     }
@@ -903,6 +989,28 @@ mod tests {
         assert_eq!(
             check(rc(vec![("/autoscalerOptions", json!({"env": [{"name": "KUBERAY_GEN_AUTOSCALER_START_CMD", "value": "x"}]}))])),
             spec_err("autoscalerOptions.env must not contain KUBERAY_GEN_AUTOSCALER_START_CMD: it is managed by KubeRay and injected automatically into the autoscaler container")
+        );
+    }
+
+    #[test]
+    fn cluster_spec_token_auth_needs_ray_2_52() {
+        let token = ("/authOptions", json!({"mode": "token"}));
+        assert_eq!(
+            check(rc(vec![token.clone()])),
+            spec_err("authOptions.mode is 'token' but RayVersion was not specified. Ray version 2.52.0 or later is required")
+        );
+        assert_eq!(
+            check(rc(vec![token.clone(), ("/rayVersion", json!("2"))])),
+            spec_err("authOptions.mode is 'token' but RayVersion format is invalid: 2, illegal version string \"2\"")
+        );
+        assert_eq!(
+            check(rc(vec![token.clone(), ("/rayVersion", json!("2.51.0"))])),
+            spec_err("authOptions.mode is 'token' but minimum Ray version is 2.52.0, got 2.51.0")
+        );
+        assert_eq!(check(rc(vec![token, ("/rayVersion", json!("2.52.0"))])), Ok(()));
+        assert_eq!(
+            check(rc(vec![("/authOptions", json!({"mode": "disabled"}))])),
+            Ok(())
         );
     }
 
