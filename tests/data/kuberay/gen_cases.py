@@ -362,8 +362,9 @@ spec_case("worker-min-gt-max.json", "KR-SPEC: worker minReplicas > maxReplicas",
           setp(RC + ["workerGroupSpecs", 0, "minReplicas"], 9), False, "KR-SPEC",
           "The RayService spec is invalid: worker group small-group has minReplicas 9 greater than maxReplicas 5")
 def drop_max(o): o["spec"]["rayClusterConfig"]["workerGroupSpecs"][0].pop("maxReplicas")
-spec_case("worker-missing-max.json", "KR-SPEC: worker without maxReplicas, autoscaling off", drop_max, False, "KR-SPEC",
-          "The RayService spec is invalid: worker group small-group must set both minReplicas and maxReplicas when autoscaling is disabled")
+spec_case("worker-missing-max.json",
+          "KR-SPEC: worker without maxReplicas, autoscaling off, is allowed: the CRD default (maxInt32) stands in, as the API server writes it before any webhook",
+          drop_max, True)
 spec_case("head-service-name.json", "KR-SPEC: custom head Service name (#2433)",
           setp(RC + ["headGroupSpec", "headService"], {"metadata": {"name": "my-head"}}), False, "KR-SPEC",
           "The RayService spec is invalid: spec.rayClusterConfig.headGroupSpec.headService.metadata.name should not be set")

@@ -247,6 +247,9 @@ pub fn validate_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Rejecti
 }
 
 const RAY_ENABLE_AUTOSCALER_V2: &str = "RAY_enable_autoscaler_v2";
+/// CRD defaults of a worker group's `minReplicas` and `maxReplicas`.
+const MIN_REPLICAS_DEFAULT: i64 = 0;
+const MAX_REPLICAS_DEFAULT: i64 = i32::MAX as i64;
 
 /// `ValidateRayClusterSpec` (KubeRay feeaf72fa) with KubeRay's default
 /// feature gates, in its order, first error wins.
@@ -274,23 +277,23 @@ fn validate_cluster_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Str
         if g.containers == 0 {
             return Err("workerGroupSpec should have at least one container".into());
         }
-        if !autoscaling && (g.min_replicas.is_none() || g.max_replicas.is_none()) {
-            return Err(format!(
-                "worker group {name} must set both minReplicas and maxReplicas when autoscaling is disabled"
-            ));
-        }
-        if let Some(min) = g.min_replicas.filter(|m| *m < 0) {
+        // The CRD defaults both (0 and maxInt32), and the API server applies
+        // that before any webhook sees the object, as KubeRay reads it; so
+        // upstream's "must set both minReplicas and maxReplicas when
+        // autoscaling is disabled" never fires behind an API server, and a
+        // manifest evaluated offline gets the answer the cluster would give.
+        let min = g.min_replicas.unwrap_or(MIN_REPLICAS_DEFAULT);
+        let max = g.max_replicas.unwrap_or(MAX_REPLICAS_DEFAULT);
+        if min < 0 {
             return Err(format!("worker group {name} has negative minReplicas {min}"));
         }
-        if let Some(max) = g.max_replicas.filter(|m| *m < 0) {
+        if max < 0 {
             return Err(format!("worker group {name} has negative maxReplicas {max}"));
         }
-        if let (Some(min), Some(max)) = (g.min_replicas, g.max_replicas) {
-            if min > max {
-                return Err(format!(
-                    "worker group {name} has minReplicas {min} greater than maxReplicas {max}"
-                ));
-            }
+        if min > max {
+            return Err(format!(
+                "worker group {name} has minReplicas {min} greater than maxReplicas {max}"
+            ));
         }
         group_rules(name, x)?;
         if let Some(t) = x.idle_timeout_seconds {
@@ -654,15 +657,37 @@ mod tests {
             .as_object_mut()
             .unwrap()
             .remove("maxReplicas");
+        // absent maxReplicas is the CRD default maxInt32, as the API server writes it
+        assert_eq!(check(v.clone()), Ok(()));
         assert_eq!(
-            check(v.clone()),
-            spec_err(
-                "worker group small must set both minReplicas and maxReplicas when autoscaling is disabled"
-            )
+            check(with(
+                v.clone(),
+                &format!("{rc}/workerGroupSpecs/0/minReplicas"),
+                json!(2147483647)
+            )),
+            Ok(())
+        );
+        v.pointer_mut(&format!("{rc}/workerGroupSpecs/0"))
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .remove("minReplicas");
+        // absent minReplicas is 0, so maxReplicas 0 passes and -1 is negative
+        assert_eq!(
+            check(with(
+                v.clone(),
+                &format!("{rc}/workerGroupSpecs/0/maxReplicas"),
+                json!(0)
+            )),
+            Ok(())
         );
         assert_eq!(
-            check(with(v, &format!("{rc}/enableInTreeAutoscaling"), json!(true))),
-            Ok(())
+            check(with(
+                v,
+                &format!("{rc}/workerGroupSpecs/0/maxReplicas"),
+                json!(-1)
+            )),
+            spec_err("worker group small has negative maxReplicas -1")
         );
         assert_eq!(
             check(with(
