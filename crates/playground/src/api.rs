@@ -688,28 +688,24 @@ pub fn plan(input: &Value) -> Result<Planning, PlaygroundError> {
             .find(|o| identity(o) == ("v1", "Service", ns.as_str(), name))
     };
     let (head_name, serve_name) = (rs_view.head_service_name(), rs_view.serve_service_name());
-    let clusters: Vec<Value> = objs
-        .iter()
-        .filter(|o| {
-            let (av, k, ons, _) = identity(o);
-            av == "ray.io/v1" && k == "RayCluster" && ons == ns
-        })
-        .cloned()
-        .collect();
+    // The objects of one apiVersion and kind in the RayService's namespace.
+    let in_namespace = |api_version: &str, kind: &str| -> Vec<Value> {
+        objs.iter()
+            .filter(|o| {
+                let (av, k, ons, _) = identity(o);
+                av == api_version && k == kind && ons == ns
+            })
+            .cloned()
+            .collect()
+    };
+    let clusters = in_namespace("ray.io/v1", "RayCluster");
     let obs = Observed::from_values(rs, service(&head_name), service(&serve_name), &clusters)
         .and_then(|obs| {
-            if !lookup_head_pod {
-                return Ok(obs);
+            if lookup_head_pod {
+                obs.with_head_pods(&in_namespace("v1", "Pod"))
+            } else {
+                Ok(obs)
             }
-            let pods: Vec<Value> = objs
-                .iter()
-                .filter(|o| {
-                    let (av, k, ons, _) = identity(o);
-                    av == "v1" && k == "Pod" && ons == ns
-                })
-                .cloned()
-                .collect();
-            obs.with_head_pods(&pods)
         })
         .map_err(|e| PlaygroundError::Object(e.to_string()))?;
 
