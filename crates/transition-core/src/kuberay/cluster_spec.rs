@@ -1,9 +1,8 @@
 //! The fields of a RayService's `rayClusterConfig` that only KubeRay's
 //! `ValidateRayClusterSpec` reads (rayStartParams, group resources and
 //! labels, head container env, autoscaler, GCS fault tolerance and auth
-//! options, Ray version), read from the
-//! request's JSON only when a spec is judged (`KR-SPEC`): status writes and
-//! Service switches never decode them.
+//! options, Ray version), read from the request's JSON only when a spec is
+//! judged (`KR-SPEC`): status writes and Service switches never decode them.
 //!
 //! Only the keys the rules ask about are read, each by its path, so a
 //! wrongly typed one is a decode error naming it; the API server's schema
