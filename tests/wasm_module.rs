@@ -165,7 +165,7 @@ fn settings_errors_name_the_key() {
         SettingsResponse {
             valid: false,
             message: Some(
-                "unknown setting `maxDepth`; known settings are maxQueueDepth, enableQueueAllocatedPodsCheck, enableRootQueueProtection, mutateQueueDefaults, statusWriters, lookupHeadPod"
+                "unknown setting `maxDepth`; known settings are maxQueueDepth, enableQueueAllocatedPodsCheck, enableRootQueueProtection, mutateQueueDefaults, statusWriters, lookupHeadPod, kubeRayVersion"
                     .into()
             )
         }

@@ -426,6 +426,7 @@ const KEYS: &[&str] = &[
     "operation",
     "statusWriters",
     "lookupHeadPod",
+    "kubeRayVersion",
     "podName",
     "phase",
     "maxQueueDepth",

@@ -185,7 +185,7 @@ fn bad_input_is_an_error_value_naming_it() {
         api::evaluate(&bad_settings, Domain::Volcano),
         Err(PlaygroundError::Settings(
             "unknown setting `maxDepth`; known settings are maxQueueDepth, enableQueueAllocatedPodsCheck, \
-             enableRootQueueProtection, mutateQueueDefaults, statusWriters, lookupHeadPod"
+             enableRootQueueProtection, mutateQueueDefaults, statusWriters, lookupHeadPod, kubeRayVersion"
                 .into()
         ))
     );

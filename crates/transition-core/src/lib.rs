@@ -57,7 +57,7 @@ pub fn evaluate(req: &AdmissionRequest, settings: &Settings, cluster: &mut dyn C
         }
         (volcano::BATCH_GROUP, "v1alpha1", "jobs") => volcano::admit_job(req, settings, cluster),
         (kuberay::RAY_GROUP, "v1", "rayservices") if req.sub_resource.is_empty() => {
-            kuberay::admit_rayservice(req)
+            kuberay::admit_rayservice(req, settings)
         }
         (kuberay::RAY_GROUP, "v1", "rayservices") if req.is_status() => {
             kuberay::admit_rayservice_status(req, settings, cluster)

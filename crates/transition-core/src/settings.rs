@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::decode::type_name;
+use crate::kuberay::release::KubeRayVersion;
 
 /// Settings of transition-guard. Keys are camelCase in JSON and YAML.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,6 +28,10 @@ pub struct Settings {
     /// itself checks. Off (the default): `status.state: ready` stands in,
     /// which KubeRay never takes back. Needs `v1/Pod` in `contextAwareResources`.
     pub lookup_head_pod: bool,
+    /// The KubeRay operator release the cluster runs: KR-META and KR-SPEC
+    /// judge only the rules that release has. Default: the newest release
+    /// read ([`KubeRayVersion::NEWEST`]).
+    pub kube_ray_version: KubeRayVersion,
 }
 
 impl Default for Settings {
@@ -38,6 +43,7 @@ impl Default for Settings {
             mutate_queue_defaults: false,
             status_writers: Vec::new(),
             lookup_head_pod: false,
+            kube_ray_version: KubeRayVersion::NEWEST,
         }
     }
 }
@@ -50,6 +56,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "mutateQueueDefaults",
     "statusWriters",
     "lookupHeadPod",
+    "kubeRayVersion",
 ];
 
 /// Why settings were refused. Every variant names the key.
@@ -122,6 +129,7 @@ impl Settings {
                 "mutateQueueDefaults" => s.mutate_queue_defaults = boolean("mutateQueueDefaults", v)?,
                 "statusWriters" => s.status_writers = names("statusWriters", v)?,
                 "lookupHeadPod" => s.lookup_head_pod = boolean("lookupHeadPod", v)?,
+                "kubeRayVersion" => s.kube_ray_version = kube_ray_version(v)?,
                 other => {
                     return Err(SettingsError::UnknownKey {
                         key: other.to_string(),
@@ -130,6 +138,24 @@ impl Settings {
             }
         }
         Ok(s)
+    }
+}
+
+/// A KubeRay release, `v1.3.0` or later.
+fn kube_ray_version(v: &Value) -> Result<KubeRayVersion, SettingsError> {
+    const KEY: &str = "kubeRayVersion";
+    let text = v.as_str().ok_or_else(|| wrong(KEY, "string", v))?;
+    let out_of_range = |bound| SettingsError::OutOfRange {
+        key: KEY,
+        bound,
+        value: format!("{text:?}"),
+    };
+    match KubeRayVersion::parse(text) {
+        None => Err(out_of_range("a KubeRay release such as v1.5 or v1.5.1")),
+        Some(r) if r < KubeRayVersion::OLDEST => Err(out_of_range(
+            "v1.3.0 or later (older operators write a switchover in another order)",
+        )),
+        Some(r) => Ok(r),
     }
 }
 
@@ -186,7 +212,8 @@ mod tests {
             "enableRootQueueProtection": false,
             "mutateQueueDefaults": true,
             "statusWriters": ["system:serviceaccount:volcano-system:volcano-controllers", "kuberay-operators"],
-            "lookupHeadPod": true
+            "lookupHeadPod": true,
+            "kubeRayVersion": "v1.4"
         }));
         assert_eq!(
             s,
@@ -200,7 +227,38 @@ mod tests {
                     "kuberay-operators".into()
                 ],
                 lookup_head_pod: true,
+                kube_ray_version: KubeRayVersion::new(1, 4, 0),
             })
+        );
+    }
+
+    #[test]
+    fn kube_ray_version_is_a_supported_release() {
+        let read =
+            |v: Value| Settings::from_value(&json!({ "kubeRayVersion": v })).map(|s| s.kube_ray_version);
+        assert_eq!(read(json!("1.5.1")), Ok(KubeRayVersion::new(1, 5, 1)));
+        assert_eq!(read(json!("v1.3")), Ok(KubeRayVersion::OLDEST));
+        assert_eq!(read(json!("v1.9.0")), Ok(KubeRayVersion::new(1, 9, 0)));
+        assert_eq!(
+            read(json!(1.5)),
+            Err(SettingsError::WrongType {
+                key: "kubeRayVersion",
+                expected: "string",
+                found: "number"
+            })
+        );
+        assert_eq!(
+            read(json!("latest")),
+            Err(SettingsError::OutOfRange {
+                key: "kubeRayVersion",
+                bound: "a KubeRay release such as v1.5 or v1.5.1",
+                value: "\"latest\"".into()
+            })
+        );
+        let old = read(json!("v1.2.2")).unwrap_err();
+        assert_eq!(
+            old.to_string(),
+            "kubeRayVersion: must be v1.3.0 or later (older operators write a switchover in another order), got \"v1.2.2\""
         );
     }
 
@@ -242,7 +300,7 @@ mod tests {
         );
         assert_eq!(
             SettingsError::UnknownKey { key: "x".into() }.to_string(),
-            "unknown setting `x`; known settings are maxQueueDepth, enableQueueAllocatedPodsCheck, enableRootQueueProtection, mutateQueueDefaults, statusWriters, lookupHeadPod"
+            "unknown setting `x`; known settings are maxQueueDepth, enableQueueAllocatedPodsCheck, enableRootQueueProtection, mutateQueueDefaults, statusWriters, lookupHeadPod, kubeRayVersion"
         );
         assert_eq!(
             Settings::from_value(&json!({"lookupHeadPod": "true"})),

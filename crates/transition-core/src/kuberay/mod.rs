@@ -17,6 +17,7 @@ pub mod cluster_spec;
 pub mod invariants;
 pub mod lookup;
 pub mod plan;
+pub mod release;
 pub mod validation;
 pub mod view;
 
@@ -57,7 +58,8 @@ fn bad_op(req: &AdmissionRequest, allowed: &str) -> Verdict {
 }
 
 /// `rayservices` (main resource): metadata then spec validation on CREATE
-/// and UPDATE; DELETE is not guarded.
+/// and UPDATE, with the rules of `settings.kube_ray_version`; DELETE is not
+/// guarded.
 ///
 /// The spec is judged when it is written, not on every update: an UPDATE
 /// that leaves `spec` as stored, or one of an object being deleted, gets the
@@ -65,7 +67,7 @@ fn bad_op(req: &AdmissionRequest, allowed: &str) -> Verdict {
 /// it validates the spec, and removes it with one during deletion; refusing
 /// them for a spec stored before the policy would keep the operator from
 /// reporting `ValidationFailed` and hang the deletion.
-pub fn admit_rayservice(req: &AdmissionRequest) -> Verdict {
+pub fn admit_rayservice(req: &AdmissionRequest, settings: &Settings) -> Verdict {
     if let Err(v) = check_kind(req, "RayService") {
         return v;
     }
@@ -81,10 +83,10 @@ pub fn admit_rayservice(req: &AdmissionRequest) -> Verdict {
     let spec_as_stored = req.operation == Operation::Update
         && (rs.deleting || req.object.get("spec") == req.old_object.get("spec"));
     let verdict = if spec_as_stored {
-        validation::validate_metadata(&rs)
+        validation::validate_metadata(&rs, settings.kube_ray_version)
     } else {
         match cluster_spec::ClusterConfig::from_value(&req.object, "request.object") {
-            Ok(cfg) => validation::validate(&rs, &cfg),
+            Ok(cfg) => validation::validate(&rs, &cfg, settings.kube_ray_version),
             Err(e) => return decode_err(e),
         }
     };

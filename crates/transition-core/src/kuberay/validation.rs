@@ -15,6 +15,7 @@ use crate::verdict::Rejection;
 
 use super::apimachinery::{self, GenericVersion};
 use super::cluster_spec::{ClusterConfig, GroupExtras};
+use super::release::{KubeRayVersion, V1_4_0, V1_5_0, V1_5_1, V1_6_0, V1_7_0};
 use super::view::{RayService, INCREMENTAL};
 
 /// Rule id of metadata validation.
@@ -52,9 +53,12 @@ fn spec(msg: String) -> Rejection {
 
 /// Metadata then spec validation; the first error wins. `cfg`: the rest of
 /// the same object's `rayClusterConfig` ([`ClusterConfig::from_value`]).
-pub fn validate(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Rejection> {
-    validate_metadata(rs)?;
-    validate_spec(rs, cfg)
+/// `release`: the operator's; only the rules it has run (each rule names the
+/// release that introduced it, `since vX.Y.Z`). Texts are the newest
+/// release's, also where an older one words a rule otherwise.
+pub fn validate(rs: &RayService, cfg: &ClusterConfig, release: KubeRayVersion) -> Result<(), Rejection> {
+    validate_metadata(rs, release)?;
+    validate_spec(rs, cfg, release)
 }
 
 fn is_dns1035_label(name: &str) -> Vec<String> {
@@ -74,8 +78,11 @@ fn is_dns1035_label(name: &str) -> Vec<String> {
     errs
 }
 
-/// `ValidateRayServiceMetadata`.
-pub fn validate_metadata(rs: &RayService) -> Result<(), Rejection> {
+/// `ValidateRayServiceMetadata` (since v1.4.0; the annotation since v1.5.0).
+pub fn validate_metadata(rs: &RayService, release: KubeRayVersion) -> Result<(), Rejection> {
+    if !release.has(V1_4_0) {
+        return Ok(());
+    }
     if rs.name.len() > MAX_RAYSERVICE_NAME_LENGTH {
         return Err(meta(format!(
             "RayService name should be no more than {MAX_RAYSERVICE_NAME_LENGTH} characters"
@@ -88,7 +95,11 @@ pub fn validate_metadata(rs: &RayService) -> Result<(), Rejection> {
             crate::decode::join_strings(&errs, " ")
         )));
     }
-    if let Some(timeout) = rs.annotations.get(INITIALIZING_TIMEOUT_ANNOTATION) {
+    if let Some(timeout) = rs
+        .annotations
+        .get(INITIALIZING_TIMEOUT_ANNOTATION)
+        .filter(|_| release.has(V1_5_0))
+    {
         if let Some(err) = initializing_timeout_error(timeout) {
             return Err(meta(format!("RayService annotations is invalid: {err}")));
         }
@@ -212,27 +223,42 @@ fn parse_go_duration(s: &str) -> Option<i64> {
 }
 
 /// `ValidateRayServiceSpec` items 1–6 (item 2: `validate_cluster_spec`), in
-/// upstream's order.
-pub fn validate_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Rejection> {
+/// upstream's order, as `release` has them.
+pub fn validate_spec(rs: &RayService, cfg: &ClusterConfig, release: KubeRayVersion) -> Result<(), Rejection> {
     let s = &rs.spec;
-    if s.enable_k8s_token_auth {
+    // since v1.6.0
+    if s.enable_k8s_token_auth && release.has(V1_6_0) {
         return Err(spec(
             "K8s token auth mode is currently not supported for RayService".into(),
         ));
     }
-    validate_cluster_spec(rs, cfg).map_err(spec)?;
+    validate_cluster_spec(rs, cfg, release).map_err(spec)?;
+    // since v1.3.0 (the oldest release supported: every release has it)
     if !s.head_service_name.is_empty() {
         return Err(spec(
             "spec.rayClusterConfig.headGroupSpec.headService.metadata.name should not be set".into(),
         ));
     }
+    // since v1.3.0; the incremental upgrade is a valid option since v1.5.0
     if let Some(t) = &s.upgrade_type {
-        if !matches!(t.as_str(), "None" | "NewCluster" | INCREMENTAL) {
-            return Err(spec(format!(
-                "Spec.UpgradeStrategy.Type value {t} is invalid, valid options are {INCREMENTAL}, NewCluster, or None"
-            )));
+        let incremental = release.has(V1_5_0);
+        let valid = matches!(t.as_str(), "None" | "NewCluster") || (incremental && t == INCREMENTAL);
+        if !valid {
+            return Err(spec(if incremental {
+                format!(
+                    "Spec.UpgradeStrategy.Type value {t} is invalid, valid options are {INCREMENTAL}, NewCluster, or None"
+                )
+            } else {
+                format!(
+                    "Spec.UpgradeStrategy.Type value {t} is invalid, valid options are NewCluster or None"
+                )
+            }));
         }
     }
+    if !release.has(V1_5_0) {
+        return Ok(());
+    }
+    // since v1.5.0
     if let Some(d) = s.ray_cluster_deletion_delay_seconds {
         if d < 0 {
             return Err(spec(format!(
@@ -241,7 +267,7 @@ pub fn validate_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Rejecti
         }
     }
     if rs.is_incremental() {
-        validate_cluster_upgrade_options(rs).map_err(|m| spec(m.into()))?;
+        validate_cluster_upgrade_options(rs, release).map_err(|m| spec(m.into()))?;
     }
     Ok(())
 }
@@ -251,8 +277,9 @@ const RAY_ENABLE_AUTOSCALER_V2: &str = "RAY_enable_autoscaler_v2";
 const MIN_REPLICAS_DEFAULT: i64 = 0;
 const MAX_REPLICAS_DEFAULT: i64 = i32::MAX as i64;
 
-/// `ValidateRayClusterSpec` (KubeRay feeaf72fa) with KubeRay's default
-/// feature gates, in its order, first error wins.
+/// `ValidateRayClusterSpec` (KubeRay feeaf72fa, the same as v1.7.0) with
+/// KubeRay's default feature gates, in its order, first error wins; each rule
+/// only from the release that introduced it (`since`).
 ///
 /// Not checked (each depends on a gate the policy cannot see): the
 /// alpha-gated history server, network policy, TLS and RocksDB backend
@@ -261,12 +288,20 @@ const MAX_REPLICAS_DEFAULT: i64 = i32::MAX as i64;
 /// `RayJobDeletionPolicy` gate (on by default). KubeRay still reports those
 /// as `ValidationFailed`. Label errors of one group come in label-key order
 /// (Go's map order is random).
-fn validate_cluster_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), String> {
+fn validate_cluster_spec(
+    rs: &RayService,
+    cfg: &ClusterConfig,
+    release: KubeRayVersion,
+) -> Result<(), String> {
     let s = &rs.spec;
+    // since v1.3.0
     if s.head_containers == 0 {
         return Err("headGroupSpec should have at least one container".into());
     }
-    group_rules("Head", &cfg.head)?;
+    let groups = release.has(V1_5_0);
+    if groups {
+        group_rules("Head", &cfg.head)?;
+    }
     let autoscaling = s.enable_in_tree_autoscaling;
     let env_v2 = cfg.head_env.get(RAY_ENABLE_AUTOSCALER_V2);
     let v2 = cfg.autoscaler_v2 || matches!(env_v2, Some("1" | "true"));
@@ -274,9 +309,11 @@ fn validate_cluster_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Str
     for (i, g) in s.worker_groups.iter().enumerate() {
         let x = cfg.workers.get(i).unwrap_or(&none);
         let name = &g.group_name;
+        // since v1.3.0
         if g.containers == 0 {
             return Err("workerGroupSpec should have at least one container".into());
         }
+        let v1_6 = release.has(V1_6_0);
         // The CRD defaults both (0 and maxInt32), and the API server applies
         // that before any webhook sees the object, as KubeRay reads it; so
         // upstream's "must set both minReplicas and maxReplicas when
@@ -284,19 +321,23 @@ fn validate_cluster_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Str
         // manifest evaluated offline gets the answer the cluster would give.
         let min = g.min_replicas.unwrap_or(MIN_REPLICAS_DEFAULT);
         let max = g.max_replicas.unwrap_or(MAX_REPLICAS_DEFAULT);
-        if min < 0 {
+        // these three since v1.6.0
+        if v1_6 && min < 0 {
             return Err(format!("worker group {name} has negative minReplicas {min}"));
         }
-        if max < 0 {
+        if v1_6 && max < 0 {
             return Err(format!("worker group {name} has negative maxReplicas {max}"));
         }
-        if min > max {
+        if v1_6 && min > max {
             return Err(format!(
                 "worker group {name} has minReplicas {min} greater than maxReplicas {max}"
             ));
         }
-        group_rules(name, x)?;
-        if let Some(t) = x.idle_timeout_seconds {
+        if groups {
+            group_rules(name, x)?;
+        }
+        // since v1.6.0
+        if let Some(t) = x.idle_timeout_seconds.filter(|_| v1_6) {
             if t < 0 {
                 return Err(format!(
                     "worker group {name}: idleTimeoutSeconds must be non-negative, got {t}"
@@ -308,7 +349,8 @@ fn validate_cluster_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Str
                 ));
             }
         }
-        if let Some(p) = x.priority.filter(|p| *p != 0) {
+        // since v1.7.0
+        if let Some(p) = x.priority.filter(|p| *p != 0 && release.has(V1_7_0)) {
             let at = format!("worker group {name}: priority is set,");
             ray_version_at_least(cfg.ray_version, "2.56.0", &at)?;
             if !v2 {
@@ -319,6 +361,7 @@ fn validate_cluster_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Str
         }
     }
 
+    // GCS fault tolerance: since v1.3.0, but the storage rule
     let annotation = |k: &str| rs.annotations.get(k).map_or("", String::as_str);
     let ft_annotation = annotation("ray.io/ft-enabled");
     if !ft_annotation.is_empty() && cfg.gcs_ft_options {
@@ -350,7 +393,8 @@ fn validate_cluster_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Str
             ));
         }
         // The redis backend (the default); RocksDB's own rules need its alpha gate.
-        if cfg.gcs_ft_backend != "rocksdb" && cfg.gcs_ft_storage {
+        // since v1.7.0
+        if cfg.gcs_ft_backend != "rocksdb" && cfg.gcs_ft_storage && release.has(V1_7_0) {
             return Err("cannot set GcsFaultToleranceOptions.Storage when backend is 'redis' - it only applies to the 'rocksdb' backend".into());
         }
     }
@@ -359,25 +403,30 @@ fn validate_cluster_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Str
     }
 
     if !autoscaling {
-        if let Some(value @ ("1" | "true")) = env_v2 {
+        // since v1.5.0
+        if let Some(value @ ("1" | "true")) = env_v2.filter(|_| release.has(V1_5_0)) {
             return Err(format!(
                 "environment variable {RAY_ENABLE_AUTOSCALER_V2} cannot be set to '{value}' when enableInTreeAutoscaling is false. Please set enableInTreeAutoscaling: true to use autoscaler v2"
             ));
         }
     } else {
         let workers = || s.worker_groups.iter().zip(&cfg.workers);
+        // since v1.3.0 (worded "suspending worker groups is not currently
+        // supported with Autoscaler enabled" before v1.4.0)
         if let Some((g, _)) = workers().find(|(_, x)| x.suspend) {
             return Err(format!(
                 "worker group {} cannot be suspended with Autoscaler enabled",
                 g.group_name
             ));
         }
-        if cfg.autoscaler_version_set && env_v2.is_some() {
+        let v1_4 = release.has(V1_4_0);
+        // this and the restart policies since v1.4.0
+        if v1_4 && cfg.autoscaler_version_set && env_v2.is_some() {
             return Err(format!(
                 "both .spec.autoscalerOptions.version and head Pod env var {RAY_ENABLE_AUTOSCALER_V2} are set, please only use the former"
             ));
         }
-        if cfg.autoscaler_v2 {
+        if v1_4 && cfg.autoscaler_v2 {
             let never_or_unset = |p: &str| p.is_empty() || p == "Never";
             if !never_or_unset(cfg.head.restart_policy) {
                 return Err(
@@ -392,23 +441,29 @@ fn validate_cluster_spec(rs: &RayService, cfg: &ClusterConfig) -> Result<(), Str
             }
         }
     }
-    if let Some(t) = cfg.autoscaler_idle_timeout_seconds.filter(|t| *t < 0) {
+    // since v1.6.0
+    if let Some(t) = cfg
+        .autoscaler_idle_timeout_seconds
+        .filter(|t| *t < 0 && release.has(V1_6_0))
+    {
         return Err(format!(
             "autoscalerOptions.idleTimeoutSeconds must be non-negative, got {t}"
         ));
     }
-    if cfg.autoscaler_env.has("KUBERAY_GEN_AUTOSCALER_START_CMD") {
+    // since v1.7.0
+    if release.has(V1_7_0) && cfg.autoscaler_env.has("KUBERAY_GEN_AUTOSCALER_START_CMD") {
         return Err("autoscalerOptions.env must not contain KUBERAY_GEN_AUTOSCALER_START_CMD: it is managed by KubeRay and injected automatically into the autoscaler container".into());
     }
     // authOptions.enableK8sTokenAuth is refused before this runs (item 1),
     // so only the token mode's Ray version gate is left to check here.
-    if cfg.auth_mode == "token" {
+    // since v1.5.1
+    if cfg.auth_mode == "token" && release.has(V1_5_1) {
         ray_version_at_least(cfg.ray_version, "2.52.0", "authOptions.mode is 'token'")?;
     }
     Ok(())
 }
 
-/// `validateRayGroupResources` then `validateRayGroupLabels`.
+/// `validateRayGroupResources` then `validateRayGroupLabels` (since v1.5.0).
 fn group_rules(group: &str, g: &GroupExtras) -> Result<(), String> {
     if g.resources_in_params && g.resources {
         return Err(format!(
@@ -461,7 +516,9 @@ fn ray_version_at_least(ray_version: &str, min: &str, what: &str) -> Result<(), 
     Ok(())
 }
 
-fn validate_cluster_upgrade_options(rs: &RayService) -> Result<(), &'static str> {
+/// `ValidateClusterUpgradeOptions` (since v1.5.0; the step against the
+/// surge since v1.7.0).
+fn validate_cluster_upgrade_options(rs: &RayService, release: KubeRayVersion) -> Result<(), &'static str> {
     if !rs.spec.enable_in_tree_autoscaling {
         return Err("Ray Autoscaler is required for NewClusterWithIncrementalUpgrade");
     }
@@ -476,7 +533,7 @@ fn validate_cluster_upgrade_options(rs: &RayService) -> Result<(), &'static str>
     let Some(step) = o.step_size_percent.filter(|s| (0..=100).contains(s)) else {
         return Err("stepSizePercent must be between 0 and 100");
     };
-    if step > max_surge {
+    if step > max_surge && release.has(V1_7_0) {
         return Err("stepSizePercent must be less than or equal to maxSurgePercent");
     }
     if o.interval_seconds.is_none_or(|i| i <= 0) {
@@ -507,8 +564,16 @@ mod tests {
     }
 
     fn check(v: Value) -> Result<(), Rejection> {
+        check_at(v, KubeRayVersion::NEWEST)
+    }
+
+    fn check_at(v: Value, release: KubeRayVersion) -> Result<(), Rejection> {
         let cfg = ClusterConfig::from_value(&v, "request.object").unwrap();
-        validate(&RayService::from_value(&v, "request.object").unwrap(), &cfg)
+        validate(
+            &RayService::from_value(&v, "request.object").unwrap(),
+            &cfg,
+            release,
+        )
     }
 
     fn spec_err(msg: &str) -> Result<(), Rejection> {
@@ -1143,6 +1208,160 @@ mod tests {
         assert_eq!(
             bad("gatewayClassName", json!("")),
             spec_err("gatewayClassName is required for NewClusterWithIncrementalUpgrade")
+        );
+    }
+
+    /// Every rule that came after v1.3.0: refused, with the newest text, by
+    /// the release that introduced it and every later one; passed by every
+    /// earlier one. `rc` paths are under `rayClusterConfig`.
+    #[test]
+    fn each_rule_runs_from_the_release_that_introduced_it() {
+        let on = ("/enableInTreeAutoscaling", json!(true));
+        let v2 = ("/autoscalerOptions", json!({"version": "v2"}));
+        // (the release that introduced the rule, the spec, its rejection)
+        let rules: Vec<(KubeRayVersion, Value, Result<(), Rejection>)> = vec![
+            (V1_4_0, with(valid(), "/metadata/name", json!("a".repeat(48))),
+                meta_err("RayService name should be no more than 47 characters")),
+            (V1_4_0, with(valid(), "/metadata/name", json!("1rs")),
+                meta_err(&format!("RayService name should be a valid DNS1035 label: [{DNS1035_REGEX_ERROR}]"))),
+            (V1_5_0, with(valid(), "/metadata/annotations", json!({"ray.io/initializing-timeout": "0"})),
+                meta_err("RayService annotations is invalid: annotation ray.io/initializing-timeout must be a positive duration, got: 0")),
+            (V1_6_0, rc(vec![("/authOptions", json!({"enableK8sTokenAuth": true}))]),
+                spec_err("K8s token auth mode is currently not supported for RayService")),
+            (V1_6_0, rc(vec![("/workerGroupSpecs/0/minReplicas", json!(-1))]),
+                spec_err("worker group small has negative minReplicas -1")),
+            (V1_6_0, rc(vec![("/workerGroupSpecs/0/minReplicas", json!(0)), ("/workerGroupSpecs/0/maxReplicas", json!(-1))]),
+                spec_err("worker group small has negative maxReplicas -1")),
+            (V1_6_0, rc(vec![("/workerGroupSpecs/0/minReplicas", json!(5))]),
+                spec_err("worker group small has minReplicas 5 greater than maxReplicas 3")),
+            (V1_5_0, rc(vec![("/headGroupSpec/rayStartParams", json!({"num-cpus": "1"})), ("/headGroupSpec/resources", json!({"CPU": "1"}))]),
+                spec_err("resource fields should not be set in both rayStartParams and Resources for Head group; please use only one")),
+            (V1_5_0, rc(vec![("/workerGroupSpecs/0/rayStartParams", json!({"labels": "zone=a"}))]),
+                spec_err("rayStartParams['labels'] is not supported for small group; please use the top-level Labels field instead")),
+            (V1_5_0, rc(vec![("/headGroupSpec/labels", json!({"tier": "a b"}))]),
+                spec_err("invalid label value for key 'tier' in Head group: 'a b', error: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')")),
+            (V1_6_0, rc(vec![("/workerGroupSpecs/0/idleTimeoutSeconds", json!(-1))]),
+                spec_err("worker group small: idleTimeoutSeconds must be non-negative, got -1")),
+            (V1_6_0, rc(vec![("/workerGroupSpecs/0/idleTimeoutSeconds", json!(60))]),
+                spec_err("worker group small: idleTimeoutSeconds is set, but autoscaler v2 is not enabled. Please set .spec.autoscalerOptions.version to 'v2' (or set RAY_enable_autoscaler_v2 environment variable to 'true' in the head pod if using KubeRay < 1.4.0)")),
+            (V1_7_0, rc(vec![("/workerGroupSpecs/0/priority", json!(5))]),
+                spec_err("worker group small: priority is set, but RayVersion was not specified. Ray version 2.56.0 or later is required")),
+            (V1_7_0, rc(vec![("/gcsFaultToleranceOptions", json!({"storage": {"size": "1Gi"}}))]),
+                spec_err("cannot set GcsFaultToleranceOptions.Storage when backend is 'redis' - it only applies to the 'rocksdb' backend")),
+            (V1_5_0, rc(vec![(HEAD_ENV, json!([{"name": "RAY_enable_autoscaler_v2", "value": "true"}]))]),
+                spec_err("environment variable RAY_enable_autoscaler_v2 cannot be set to 'true' when enableInTreeAutoscaling is false. Please set enableInTreeAutoscaling: true to use autoscaler v2")),
+            (V1_4_0, rc(vec![on.clone(), v2.clone(), (HEAD_ENV, json!([{"name": "RAY_enable_autoscaler_v2", "value": "1"}]))]),
+                spec_err("both .spec.autoscalerOptions.version and head Pod env var RAY_enable_autoscaler_v2 are set, please only use the former")),
+            (V1_4_0, rc(vec![on.clone(), v2.clone(), ("/headGroupSpec/template/spec/restartPolicy", json!("Always"))]),
+                spec_err("restartPolicy for head Pod should be Never or unset when using autoscaler V2")),
+            (V1_4_0, rc(vec![on.clone(), v2.clone(), ("/workerGroupSpecs/0/template/spec/restartPolicy", json!("OnFailure"))]),
+                spec_err("restartPolicy for worker group small should be Never or unset when using autoscaler V2")),
+            (V1_6_0, rc(vec![("/autoscalerOptions", json!({"idleTimeoutSeconds": -5}))]),
+                spec_err("autoscalerOptions.idleTimeoutSeconds must be non-negative, got -5")),
+            (V1_7_0, rc(vec![("/autoscalerOptions", json!({"env": [{"name": "KUBERAY_GEN_AUTOSCALER_START_CMD", "value": "x"}]}))]),
+                spec_err("autoscalerOptions.env must not contain KUBERAY_GEN_AUTOSCALER_START_CMD: it is managed by KubeRay and injected automatically into the autoscaler container")),
+            (V1_5_1, rc(vec![("/authOptions", json!({"mode": "token"})), ("/rayVersion", json!("2.51.0"))]),
+                spec_err("authOptions.mode is 'token' but minimum Ray version is 2.52.0, got 2.51.0")),
+            (V1_5_0, with(valid(), "/spec/rayClusterDeletionDelaySeconds", json!(-1)),
+                spec_err("Spec.RayClusterDeletionDelaySeconds should be a non-negative integer, got -1")),
+        ];
+        // The releases of KubeRay with a rule change around them, and one to come.
+        let releases = [
+            (1, 3, 0),
+            (1, 3, 2),
+            (1, 4, 0),
+            (1, 4, 2),
+            (1, 5, 0),
+            (1, 5, 1),
+            (1, 6, 0),
+            (1, 6, 2),
+            (1, 7, 0),
+            (1, 8, 0),
+        ]
+        .map(|(a, b, c)| KubeRayVersion::new(a, b, c));
+        for (since, v, rejection) in rules {
+            for release in releases {
+                let want = if release >= since {
+                    rejection.clone()
+                } else {
+                    Ok(())
+                };
+                assert_eq!(
+                    check_at(v.clone(), release),
+                    want,
+                    "at {release}, rule since {since}"
+                );
+            }
+        }
+    }
+
+    /// Before v1.5.0 the incremental upgrade is no valid option, in that
+    /// release's words; and the rules every supported release has run at
+    /// the oldest.
+    #[test]
+    fn the_oldest_release_refuses_the_incremental_upgrade_and_keeps_its_own_rules() {
+        use crate::kuberay::release::V1_3_0;
+        let incremental = with(valid(), "/spec/upgradeStrategy", json!({"type": INCREMENTAL}));
+        assert_eq!(
+            check_at(incremental.clone(), KubeRayVersion::new(1, 4, 2)),
+            spec_err("Spec.UpgradeStrategy.Type value NewClusterWithIncrementalUpgrade is invalid, valid options are NewCluster or None")
+        );
+        assert_eq!(
+            check_at(incremental.clone(), V1_5_0),
+            spec_err("Ray Autoscaler is required for NewClusterWithIncrementalUpgrade")
+        );
+        // since v1.7.0: the step may not exceed the surge
+        let opts = json!({"maxSurgePercent": 10, "stepSizePercent": 20, "intervalSeconds": 30, "gatewayClassName": "istio"});
+        let v = with(incremental, "/spec/upgradeStrategy/clusterUpgradeOptions", opts);
+        let v = with(v, "/spec/rayClusterConfig/enableInTreeAutoscaling", json!(true));
+        assert_eq!(check_at(v.clone(), KubeRayVersion::new(1, 6, 2)), Ok(()));
+        assert_eq!(
+            check_at(v, V1_7_0),
+            spec_err("stepSizePercent must be less than or equal to maxSurgePercent")
+        );
+        assert_eq!(
+            check_at(
+                with(valid(), "/spec/upgradeStrategy", json!({"type": "BlueGreen"})),
+                V1_3_0
+            ),
+            spec_err(
+                "Spec.UpgradeStrategy.Type value BlueGreen is invalid, valid options are NewCluster or None"
+            )
+        );
+        let base = "/spec/rayClusterConfig";
+        let head_svc = with(
+            valid(),
+            &format!("{base}/headGroupSpec/headService"),
+            json!({"metadata": {"name": "mine"}}),
+        );
+        assert_eq!(
+            check_at(head_svc, V1_3_0),
+            spec_err("spec.rayClusterConfig.headGroupSpec.headService.metadata.name should not be set")
+        );
+        let no_worker_container = with(
+            valid(),
+            &format!("{base}/workerGroupSpecs/0/template/spec/containers"),
+            json!([]),
+        );
+        assert_eq!(
+            check_at(no_worker_container, V1_3_0),
+            spec_err("workerGroupSpec should have at least one container")
+        );
+        let suspended = rc(vec![
+            ("/enableInTreeAutoscaling", json!(true)),
+            ("/workerGroupSpecs/0/suspend", json!(true)),
+        ]);
+        assert_eq!(
+            check_at(suspended, V1_3_0),
+            spec_err("worker group small cannot be suspended with Autoscaler enabled")
+        );
+        let redis_user = rc(vec![(
+            "/headGroupSpec/rayStartParams",
+            json!({"redis-username": "u"}),
+        )]);
+        assert_eq!(
+            check_at(redis_user, V1_3_0),
+            spec_err("cannot set redis username in rayStartParams or environment variables - use GcsFaultToleranceOptions.RedisUsername instead")
         );
     }
 
