@@ -26,6 +26,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 use transition_core::cluster::ObjectStore;
+use transition_core::kuberay::release::KubeRayVersion;
 use transition_core::quantity::Quantity;
 use transition_core::settings::{Settings, KNOWN_KEYS};
 use transition_core::volcano::weight;
@@ -120,6 +121,8 @@ const RAYSERVICE_SEEDS: &[&str] = &[
     // A spec with every field the cluster-spec rules read (autoscaler v2,
     // idle timeouts, group resources and labels).
     case!("tests/data/kuberay/spec/cluster-autoscaler-v2-valid.json"),
+    // kubeRayVersion v1.4.2: the rules of an older release.
+    case!("tests/data/kuberay/spec/release-v1.4-labels-in-rayStartParams-allowed.json"),
     case!("examples/cases/rayservice-upgrade/01-w1-pending-name.json"),
     case!("examples/cases/rayservice-upgrade/04-w5-promotion.json"),
     // KubeRay's RayClusterStatusConditions gate off: no HeadPodReady, status.state only.
@@ -686,6 +689,10 @@ fn settings(data: &[u8]) {
     match Settings::from_value(&value) {
         Ok(s) => {
             assert!(s.max_queue_depth >= 1, "maxQueueDepth 0 accepted");
+            assert!(
+                s.kube_ray_version >= KubeRayVersion::OLDEST,
+                "kubeRayVersion before v1.3.0 accepted"
+            );
             assert!(
                 s.status_writers.iter().all(|w| !w.is_empty()),
                 "empty status writer accepted"
