@@ -298,7 +298,7 @@ fn validate_cluster_spec(
     if s.head_containers == 0 {
         return Err("headGroupSpec should have at least one container".into());
     }
-    let groups = release.has(V1_5_0);
+    let (groups, v1_6) = (release.has(V1_5_0), release.has(V1_6_0));
     if groups {
         group_rules("Head", &cfg.head)?;
     }
@@ -313,7 +313,6 @@ fn validate_cluster_spec(
         if g.containers == 0 {
             return Err("workerGroupSpec should have at least one container".into());
         }
-        let v1_6 = release.has(V1_6_0);
         // The CRD defaults both (0 and maxInt32), and the API server applies
         // that before any webhook sees the object, as KubeRay reads it; so
         // upstream's "must set both minReplicas and maxReplicas when
