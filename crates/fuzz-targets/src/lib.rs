@@ -122,7 +122,7 @@ const RAYSERVICE_SEEDS: &[&str] = &[
     // idle timeouts, group resources and labels).
     case!("tests/data/kuberay/spec/cluster-autoscaler-v2-valid.json"),
     // kubeRayVersion v1.4.2: the rules of an older release.
-    case!("tests/data/kuberay/spec/release-v1.4-labels-in-rayStartParams-allowed.json"),
+    case!("examples/cases/rayservice-kuberay-release/v1.4-labels-in-rayStartParams-allowed.json"),
     case!("examples/cases/rayservice-upgrade/01-w1-pending-name.json"),
     case!("examples/cases/rayservice-upgrade/04-w5-promotion.json"),
     // KubeRay's RayClusterStatusConditions gate off: no HeadPodReady, status.state only.

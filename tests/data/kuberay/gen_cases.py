@@ -134,7 +134,7 @@ def write(group, fname, name, request, resources, allowed, rule=None, msg=None, 
     case = {"name": name, "settings": settings or {}, "request": request, "context": {"resources": resources}, "expect": expect}
     # The replay and failure scenarios are also the README's bundled examples.
     moved = {"replay": "rayservice-upgrade", "failures": "rayservice-known-failures",
-             "head-pod": "rayservice-gate-off-head-pod"}
+             "head-pod": "rayservice-gate-off-head-pod", "release": "rayservice-kuberay-release"}
     if group in moved:
         d = os.path.join(HERE, "..", "..", "..", "examples", "cases", moved[group])
     else:
@@ -291,7 +291,7 @@ write("head-pod", "lookup-head-pod-sv2-head-failed.json",
       settings=LOOKUP)
 
 # ---- spec ----
-def spec_case(fname, name, mutate, allowed, rule=None, msg=None, op="CREATE", settings=None):
+def spec_case(fname, name, mutate, allowed, rule=None, msg=None, op="CREATE", settings=None, group="spec"):
     o = rayservice("", "")
     o.pop("status")
     mutate(o)
@@ -300,7 +300,7 @@ def spec_case(fname, name, mutate, allowed, rule=None, msg=None, op="CREATE", se
         # the stored spec differs (a smaller deletion delay), so the new spec is judged
         old = copy.deepcopy(o)
         old["spec"]["rayClusterDeletionDelaySeconds"] = 30
-    write("spec", fname, name, rs_req("spec-" + fname[:8], op, o, old), [], allowed, rule, msg, settings)
+    write(group, fname, name, rs_req("spec-" + fname[:8], op, o, old), [], allowed, rule, msg, settings)
 
 def setp(path, val):
     def m(o):
@@ -415,18 +415,19 @@ spec_case("cluster-bad-label-value.json", "KR-SPEC: a worker group label value w
           "The RayService spec is invalid: invalid label value for key 'tier' in small-group group: 'gpu nodes', error: a valid label must be an empty string")
 # kubeRayVersion: a rule runs only from the KubeRay release that introduced it.
 LABELS_IN_PARAMS = setp(RC + ["workerGroupSpecs", 0, "rayStartParams"], {"labels": "zone=us-east-1a"})
-spec_case("release-v1.4-labels-in-rayStartParams-allowed.json",
+spec_case("v1.4-labels-in-rayStartParams-allowed.json",
           "kubeRayVersion v1.4.2: rayStartParams['labels'] (the only way to label Ray nodes before v1.5.0) is allowed",
-          LABELS_IN_PARAMS, True, settings={"kubeRayVersion": "v1.4.2"})
-spec_case("release-default-labels-in-rayStartParams-refused.json",
+          LABELS_IN_PARAMS, True, settings={"kubeRayVersion": "v1.4.2"}, group="release")
+spec_case("default-labels-in-rayStartParams-refused.json",
           "kubeRayVersion unset (v1.7.0): rayStartParams['labels'] is refused, as KubeRay v1.5.0 and later refuse it",
           LABELS_IN_PARAMS, False, "KR-SPEC",
-          "The RayService spec is invalid: rayStartParams['labels'] is not supported for small-group group; please use the top-level Labels field instead")
-spec_case("release-v1.4-incremental-upgrade-refused.json",
+          "The RayService spec is invalid: rayStartParams['labels'] is not supported for small-group group; please use the top-level Labels field instead",
+          group="release")
+spec_case("v1.4-incremental-upgrade-refused.json",
           "kubeRayVersion v1.4: the incremental upgrade is no valid upgradeStrategy.type before v1.5.0, in v1.4's words",
           setp(["spec", "upgradeStrategy"], {"type": "NewClusterWithIncrementalUpgrade"}), False, "KR-SPEC",
           "The RayService spec is invalid: Spec.UpgradeStrategy.Type value NewClusterWithIncrementalUpgrade is invalid, valid options are NewCluster or None",
-          settings={"kubeRayVersion": "v1.4"})
+          settings={"kubeRayVersion": "v1.4"}, group="release")
 spec_case("bad-type.json", "decode: a worker group's minReplicas is a string",
           setp(RC + ["workerGroupSpecs", 0, "minReplicas"], "1"), False, "decode",
           "request.object.spec.rayClusterConfig.workerGroupSpecs[0].minReplicas: expected integer, got string")
