@@ -279,7 +279,9 @@ const MAX_REPLICAS_DEFAULT: i64 = i32::MAX as i64;
 
 /// `ValidateRayClusterSpec` (KubeRay feeaf72fa, the same as v1.7.0) with
 /// KubeRay's default feature gates, in its order, first error wins; each rule
-/// only from the release that introduced it (`since`).
+/// only from the release that introduced it (`since`). v1.3.x runs these on
+/// the RayCluster a RayService creates (the RayCluster controller refuses it),
+/// not on the RayService; the policy refuses the RayService's spec up front.
 ///
 /// Not checked (each depends on a gate the policy cannot see): the
 /// alpha-gated history server, network policy, TLS and RocksDB backend
