@@ -28,11 +28,11 @@ impl KubeRayVersion {
 
     /// The oldest release the policy supports: from v1.3.0 on, KubeRay
     /// switches the Services before its one status write (RS*/SV*).
-    pub const OLDEST: KubeRayVersion = KubeRayVersion::new(1, 3, 0);
+    pub const OLDEST: KubeRayVersion = V1_3_0;
     /// The newest release whose rules were read (`kuberay` feeaf72fa has the
     /// same validation as v1.7.0), and the default. A newer release is
     /// accepted and judged by these rules.
-    pub const NEWEST: KubeRayVersion = KubeRayVersion::new(1, 7, 0);
+    pub const NEWEST: KubeRayVersion = V1_7_0;
 
     /// Reads `v1.5`, `1.5`, `v1.5.1` or `1.5.1` (a missing patch is 0).
     /// `None` for anything else: no pre-release suffix, no leading `+`, no
