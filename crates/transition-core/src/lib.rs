@@ -22,6 +22,7 @@ pub mod cluster;
 pub use transition_decode::decode;
 #[cfg(test)]
 mod envelope_tests;
+mod json_scan;
 pub mod kuberay;
 pub mod quantity;
 pub mod settings;

@@ -22,235 +22,65 @@
 //! objects; `items`, `spec` and `spec.queue` may be null or absent; of
 //! duplicate keys the last wins.
 
-/// Nesting beyond this gives up (serde_json stops at 128).
-pub const MAX_DEPTH: u32 = 100;
+use crate::json_scan::Scan;
+pub use crate::json_scan::MAX_DEPTH;
 
 /// The number of items whose `spec.queue` is `queue`, or `None` when the
 /// answer is not plain JSON of the expected shape (see the module docs).
 pub fn count(bytes: &[u8], queue: &str) -> Option<usize> {
-    // Valid UTF-8 up front lets the string scan look at bytes only: bytes of
-    // a multi-byte sequence are never `"`, `\` or control characters.
-    std::str::from_utf8(bytes).ok()?;
-    let mut s = Scan { b: bytes, i: 0 };
+    let mut s = Scan::new(bytes)?;
     let mut n = 0;
     s.object(&mut |s, key| {
         if key == b"items" {
-            n = s.items(queue.as_bytes())?;
+            n = items(s, queue.as_bytes())?;
         } else {
             s.skip(1)?;
         }
         Some(())
     })?;
-    s.ws();
-    (s.i == bytes.len()).then_some(n)
+    s.at_end().then_some(n)
 }
 
-struct Scan<'a> {
-    b: &'a [u8],
-    i: usize,
+/// `items`: null or an array of PodGroups; the number in the queue.
+fn items(s: &mut Scan, queue: &[u8]) -> Option<usize> {
+    let mut n = 0;
+    if !s.null()? {
+        s.array(&mut |s| {
+            n += usize::from(podgroup(s, queue)?);
+            Some(())
+        })?;
+    }
+    Some(n)
 }
 
-impl<'a> Scan<'a> {
-    fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
-            self.i += 1;
+/// One PodGroup: an object; whether its (last) `spec` names the queue.
+fn podgroup(s: &mut Scan, queue: &[u8]) -> Option<bool> {
+    let mut hit = false;
+    s.object(&mut |s, key| {
+        if key == b"spec" {
+            hit = spec(s, queue)?;
+        } else {
+            s.skip(3)?;
         }
-    }
+        Some(())
+    })?;
+    Some(hit)
+}
 
-    /// The next byte after whitespace, not consumed.
-    #[inline(always)]
-    fn peek(&mut self) -> Option<u8> {
-        // Hosts send compact JSON: whitespace is the rare case.
-        match self.b.get(self.i) {
-            Some(&c) if c > b' ' => Some(c),
-            _ => {
-                self.ws();
-                self.b.get(self.i).copied()
-            }
-        }
-    }
-
-    fn eat(&mut self, byte: u8) -> Option<()> {
-        (self.peek()? == byte).then(|| self.i += 1)
-    }
-
-    fn word(&mut self, w: &[u8]) -> Option<()> {
-        (self.b.get(self.i..self.i + w.len())? == w).then(|| self.i += w.len())
-    }
-
-    /// `null`, consumed, when it is next.
-    fn null(&mut self) -> Option<bool> {
-        if self.peek()? == b'n' {
-            self.word(b"null")?;
-            return Some(true);
-        }
-        Some(false)
-    }
-
-    /// An object: calls `field` with each key, the cursor on its value.
-    /// (`dyn`: one copy of the loop in the module instead of one per caller.)
-    fn object(&mut self, field: &mut dyn FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
-        self.eat(b'{')?;
-        if self.peek()? == b'}' {
-            self.i += 1;
-            return Some(());
-        }
-        loop {
-            let key = self.plain_string()?;
-            self.eat(b':')?;
-            field(self, key)?;
-            match self.peek()? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    /// A string with no escapes, returned without its quotes.
-    fn plain_string(&mut self) -> Option<&'a [u8]> {
-        self.string()?
-    }
-
-    /// A string, validated and consumed: its content when it has no escape,
-    /// `Some(None)` when it has one.
-    fn string(&mut self) -> Option<Option<&'a [u8]>> {
-        self.eat(b'"')?;
-        let start = self.i;
-        let mut plain = true;
-        loop {
-            // Most bytes are none of the three special ones: skip them in one
-            // tight loop.
-            let rest = self.b.get(self.i..)?;
-            self.i += rest
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-                .unwrap_or(rest.len());
-            match *self.b.get(self.i)? {
-                b'"' => {
-                    self.i += 1;
-                    return Some(plain.then(|| &self.b[start..self.i - 1]));
-                }
-                b'\\' => {
-                    plain = false;
-                    self.i += 1;
-                    match *self.b.get(self.i)? {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,
-                        b'u' => {
-                            let hex = self.b.get(self.i + 1..self.i + 5)?;
-                            // Surrogates (paired or lone) are left to serde_json.
-                            let surrogate = matches!(hex[0], b'd' | b'D')
-                                && matches!(hex[1], b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F');
-                            if surrogate || !hex.iter().all(u8::is_ascii_hexdigit) {
-                                return None;
-                            }
-                            self.i += 5;
-                        }
-                        _ => return None,
-                    }
-                }
-                _ => return None, // a control character
-            }
-        }
-    }
-
-    /// An integer of at most 18 digits (within i64 and u64 either way).
-    fn integer(&mut self) -> Option<()> {
-        if self.b.get(self.i) == Some(&b'-') {
-            self.i += 1;
-        }
-        let start = self.i;
-        while let Some(b'0'..=b'9') = self.b.get(self.i) {
-            self.i += 1;
-        }
-        let digits = &self.b[start..self.i];
-        let ok = !digits.is_empty()
-            && digits.len() <= 18
-            && (digits[0] != b'0' || digits.len() == 1)
-            && !matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E'));
-        ok.then_some(())
-    }
-
-    /// Any value, validated and consumed.
-    fn skip(&mut self, depth: u32) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        match self.peek()? {
-            b'{' => self.object(&mut |s, _| s.skip(depth + 1)),
-            b'[' => self.array(&mut |s| s.skip(depth + 1)),
-            b'"' => self.string().map(drop),
-            b't' => self.word(b"true"),
-            b'f' => self.word(b"false"),
-            b'n' => self.word(b"null"),
-            _ => self.integer(),
-        }
-    }
-
-    /// An array: calls `element` with the cursor on each element.
-    fn array(&mut self, element: &mut dyn FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.eat(b'[')?;
-        if self.peek()? == b']' {
-            self.i += 1;
-            return Some(());
-        }
-        loop {
-            element(self)?;
-            match self.peek()? {
-                b',' => self.i += 1,
-                b']' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    /// `items`: null or an array of PodGroups; the number in the queue.
-    fn items(&mut self, queue: &[u8]) -> Option<usize> {
-        let mut n = 0;
-        if !self.null()? {
-            self.array(&mut |s| {
-                n += usize::from(s.podgroup(queue)?);
-                Some(())
-            })?;
-        }
-        Some(n)
-    }
-
-    /// One PodGroup: an object; whether its (last) `spec` names the queue.
-    fn podgroup(&mut self, queue: &[u8]) -> Option<bool> {
-        let mut hit = false;
-        self.object(&mut |s, key| {
-            if key == b"spec" {
-                hit = s.spec(queue)?;
+/// `spec`: null or an object; whether its (last) `queue` is the queue.
+fn spec(s: &mut Scan, queue: &[u8]) -> Option<bool> {
+    let mut hit = false;
+    if !s.null()? {
+        s.object(&mut |s, key| {
+            if key == b"queue" {
+                hit = !s.null()? && s.plain_string()? == queue;
             } else {
-                s.skip(3)?;
+                s.skip(4)?;
             }
             Some(())
         })?;
-        Some(hit)
     }
-
-    /// `spec`: null or an object; whether its (last) `queue` is the queue.
-    fn spec(&mut self, queue: &[u8]) -> Option<bool> {
-        let mut hit = false;
-        if !self.null()? {
-            self.object(&mut |s, key| {
-                if key == b"queue" {
-                    hit = !s.null()? && s.plain_string()? == queue;
-                } else {
-                    s.skip(4)?;
-                }
-                Some(())
-            })?;
-        }
-        Some(hit)
-    }
+    Some(hit)
 }
 
 #[cfg(test)]
