@@ -44,6 +44,7 @@ pub const TARGETS: &[&str] = &[
     "settings",
     "quantity",
     "podgroup_list",
+    "queue_answer",
 ];
 
 /// Runs target `name` on `data`.
@@ -61,6 +62,7 @@ pub fn run(name: &str, data: &[u8]) -> Result<(), String> {
         "settings" => settings(data),
         "quantity" => quantity(data),
         "podgroup_list" => podgroup_list(data),
+        "queue_answer" => queue_answer(data),
         other => {
             return Err(format!(
                 "unknown fuzz target `{other}`; known: {}",
@@ -680,6 +682,40 @@ fn podgroup_list(data: &[u8]) {
     }
     // and the path T3 takes never panics, whatever it answers
     let _ = view::count_podgroups_in_queue(answer, queue);
+}
+
+/// The Queue answer scan against the `Value` decoder it stands in for: the
+/// first byte picks a get or a list answer, the rest is the host's answer.
+/// Wherever the scan answers, the decoder must read the same views.
+fn queue_answer(data: &[u8]) {
+    use transition_core::volcano::{queue_scan, view};
+    let Some((&pick, answer)) = data.split_first() else {
+        return;
+    };
+    let shown = || String::from_utf8_lossy(answer).into_owned();
+    if pick % 2 == 0 {
+        if let Some(q) = queue_scan::queue(answer) {
+            let reference = view::QueueView::from_slice_value(answer);
+            assert_eq!(
+                reference,
+                Ok(q),
+                "the scan and the Value decoder disagree on {:?}",
+                shown()
+            );
+        }
+        let _ = view::QueueView::from_slice(answer);
+    } else {
+        if let Some(list) = queue_scan::queue_list(answer) {
+            let reference = view::decode_queue_list_value(answer);
+            assert_eq!(
+                reference,
+                Ok(list),
+                "the scan and the Value decoder disagree on {:?}",
+                shown()
+            );
+        }
+        let _ = view::decode_queue_list(answer);
+    }
 }
 
 fn settings(data: &[u8]) {

@@ -50,19 +50,12 @@ impl<'c> Lookups<'c> {
         } else {
             match self.cluster.get(&QUEUE, None, name, QUEUE_FIELDS) {
                 Ok(None) => None,
-                Ok(Some(bytes)) => {
-                    let view = view::parse_answer(&bytes).and_then(|answer| {
-                        let view = QueueView::from_answer(&answer);
-                        release(&*self.cluster, answer);
-                        view
-                    });
-                    Some(view.map_err(|e| {
-                        fail(
-                            rule,
-                            LookupError::get(&QUEUE, None, name, format!("undecodable answer: {e}")),
-                        )
-                    })?)
-                }
+                Ok(Some(bytes)) => Some(QueueView::from_slice(&bytes).map_err(|e| {
+                    fail(
+                        rule,
+                        LookupError::get(&QUEUE, None, name, format!("undecodable answer: {e}")),
+                    )
+                })?),
                 Err(e) => return Err(fail(rule, e)),
             }
         };
@@ -77,12 +70,7 @@ impl<'c> Lookups<'c> {
                 .cluster
                 .list(&QUEUE, None, QUEUE_FIELDS)
                 .map_err(|e| fail(rule, e))?;
-            let all = view::parse_answer(&bytes).and_then(|answer| {
-                let views = view::queue_list_views(&answer);
-                release(&*self.cluster, answer);
-                views
-            });
-            let mut all = all.map_err(|e| {
+            let mut all = view::decode_queue_list(&bytes).map_err(|e| {
                 fail(
                     rule,
                     LookupError::list(&QUEUE, None, format!("undecodable answer: {e}")),

@@ -17,6 +17,7 @@ mod go_print_table;
 pub mod go_quote;
 pub mod lookup;
 pub mod podgroup_scan;
+pub mod queue_scan;
 pub mod resource;
 pub mod rules;
 pub mod state;

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::decode::{self, type_name, DecodeError};
 use crate::quantity::Quantity;
-use crate::volcano::podgroup_scan;
+use crate::volcano::{podgroup_scan, queue_scan};
 
 /// Annotation keys (catalog §0).
 pub const HIERARCHY: &str = "volcano.sh/hierarchy";
@@ -81,6 +81,13 @@ fn parse_quantity(v: &Value) -> Result<Quantity, BadQuantity> {
         other => return Err(BadQuantity::WrongType(type_name(other))),
     };
     Quantity::parse(&text).map_err(|e| BadQuantity::Invalid(format!("invalid quantity {text:?}: {e}")))
+}
+
+/// A quantity written as a JSON string, read as [`parse_quantity`] reads
+/// it; `None` when it does not parse (the scan then leaves the answer to the
+/// `Value` decoder, which names the error).
+pub(crate) fn quantity_text(text: &str) -> Option<Quantity> {
+    Quantity::parse(text.trim()).ok()
 }
 
 fn quantity_at(v: &Value, path: impl FnOnce() -> String) -> Result<Quantity, DecodeError> {
@@ -172,14 +179,27 @@ impl QueueView {
         })
     }
 
-    /// Reads a Queue from a lookup answer (raw JSON bytes).
+    /// Reads a Queue from a lookup answer (raw JSON bytes): scanned in
+    /// place ([`queue_scan`]), or, for an answer the scan gives up on,
+    /// through a `Value` ([`Self::from_slice_value`]).
     pub fn from_slice(bytes: &[u8]) -> Result<Self, String> {
+        match queue_scan::queue(bytes) {
+            Some(q) => Ok(q),
+            None => Self::from_slice_value(bytes),
+        }
+    }
+
+    /// The reference decoder of [`Self::from_slice`]: a `Value` tree, null
+    /// read as absent, wrong types named by path. Public for the
+    /// `queue_answer` fuzz target, which holds the scan to it.
+    #[doc(hidden)]
+    pub fn from_slice_value(bytes: &[u8]) -> Result<Self, String> {
         Self::from_answer(&parse_answer(bytes)?)
     }
 
     /// Reads a Queue from one decoded lookup answer: only the fields of
     /// [`QUEUE_FIELDS`]; a null anywhere counts as absent.
-    pub(crate) fn from_answer(v: &Value) -> Result<Self, String> {
+    fn from_answer(v: &Value) -> Result<Self, String> {
         let obj = Some(as_object(v, "queue")?);
         let meta = field_object(obj, "metadata", "metadata")?;
         let spec = field_object(obj, "spec", "spec")?;
@@ -298,19 +318,29 @@ fn answer_items(v: &Value) -> Result<&[Value], String> {
     }
 }
 
-/// Decodes a `QueueList` answer into views (items in answer order).
+/// Decodes a `QueueList` answer into views (items in answer order): scanned
+/// in place ([`queue_scan`]), or through a `Value`
+/// ([`decode_queue_list_value`]) when the scan gives up.
 pub fn decode_queue_list(bytes: &[u8]) -> Result<Vec<QueueView>, String> {
-    queue_list_views(&parse_answer(bytes)?)
+    match queue_scan::queue_list(bytes) {
+        Some(list) => Ok(list),
+        None => decode_queue_list_value(bytes),
+    }
+}
+
+/// The reference decoder of [`decode_queue_list`]. Public for the
+/// `queue_answer` fuzz target.
+#[doc(hidden)]
+pub fn decode_queue_list_value(bytes: &[u8]) -> Result<Vec<QueueView>, String> {
+    answer_items(&parse_answer(bytes)?)?
+        .iter()
+        .map(QueueView::from_answer)
+        .collect()
 }
 
 /// A lookup answer's JSON, strictly decoded.
-pub(crate) fn parse_answer(bytes: &[u8]) -> Result<Value, String> {
+fn parse_answer(bytes: &[u8]) -> Result<Value, String> {
     decode::from_slice(bytes).map_err(|e| e.to_string())
-}
-
-/// The views of a decoded `QueueList` answer (items in answer order).
-pub(crate) fn queue_list_views(list: &Value) -> Result<Vec<QueueView>, String> {
-    answer_items(list)?.iter().map(QueueView::from_answer).collect()
 }
 
 /// Fields a PodGroup list asks for (T3 reads only the queue name).

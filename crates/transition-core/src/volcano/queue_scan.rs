@@ -1,0 +1,427 @@
+//! Reading Queue lookup answers straight from their bytes into
+//! [`QueueView`]s, for V3, V4, V6, D*, P1 and J1.
+//!
+//! Every Queue create and spec update looks Queues up, and decoding the
+//! answer through a `serde_json::Value` and then into the view was a fifth of
+//! such a request's guest time. This scanner fills the view in one walk over
+//! the bytes ([`crate::json_scan`]), building only the view itself.
+//!
+//! It is a fast path, not a second decoder: it answers only when the answer
+//! is plain JSON of the expected shape, and gives up (`None`) on everything
+//! else — malformed JSON, a wrong type in a field the view reads, an escape
+//! in a key or in a string the view keeps, a number where a quantity goes, a
+//! quantity that does not parse. The caller then decodes through a `Value`
+//! ([`QueueView::from_slice_value`], [`view::decode_queue_list_value`]),
+//! which reads every valid answer and names what is wrong with the others.
+//! So the one guarantee it keeps is:
+//!
+//! `queue(bytes) == Some(q)` implies `QueueView::from_slice_value(bytes) ==
+//! Ok(q)`, and likewise for lists (tested against it on tables, on proptest
+//! input and by the `queue_answer` fuzz target).
+//!
+//! Shapes read as the `Value` decoder reads them: null or absent is absent;
+//! of duplicate keys the last wins, so a repeated object field starts its
+//! part of the view afresh (a null that repeats a resource name gives up).
+
+use crate::json_scan::Scan;
+use crate::quantity::Quantity;
+use crate::volcano::view::{self, QueueView, ResourceList, CLOSED_BY_PARENT, HIERARCHY, HIERARCHY_WEIGHTS};
+
+/// The view of a Queue get answer, or `None` (see the module docs).
+pub fn queue(bytes: &[u8]) -> Option<QueueView> {
+    let mut s = Scan::new(bytes)?;
+    let q = queue_object(&mut s)?;
+    s.at_end().then_some(q)
+}
+
+/// The views of a `QueueList` answer, in answer order, or `None` (see the
+/// module docs).
+pub fn queue_list(bytes: &[u8]) -> Option<Vec<QueueView>> {
+    let mut s = Scan::new(bytes)?;
+    let mut items = Vec::new();
+    s.object(&mut |s, key| {
+        if key == b"items" {
+            items.clear();
+            if !s.null()? {
+                s.array(&mut |s| {
+                    items.push(queue_object(s)?);
+                    Some(())
+                })?;
+            }
+        } else {
+            s.skip(1)?;
+        }
+        Some(())
+    })?;
+    s.at_end().then_some(items)
+}
+
+fn queue_object(s: &mut Scan) -> Option<QueueView> {
+    let mut q = QueueView::default();
+    s.object(&mut |s, key| field(s, Part::Queue, key, &mut q))?;
+    Some(q)
+}
+
+/// The object a key is read in. (One walker over every part, instead of a
+/// closure per part: a third of the code.)
+#[derive(Clone, Copy)]
+enum Part {
+    Queue,
+    Metadata,
+    Annotations,
+    Spec,
+    Guarantee,
+    Status,
+    Allocated,
+}
+
+/// Part `part` of the view, afresh: an object, or null (absent).
+fn part(s: &mut Scan, part: Part, q: &mut QueueView) -> Option<()> {
+    match part {
+        Part::Queue => {}
+        Part::Metadata => {
+            q.name.clear();
+            clear_annotations(q);
+        }
+        Part::Annotations => clear_annotations(q),
+        Part::Spec => {
+            q.capability.clear();
+            q.deserved.clear();
+            q.guarantee.clear();
+            q.parent.clear();
+        }
+        Part::Guarantee => q.guarantee.clear(),
+        Part::Status => {
+            q.state.clear();
+            q.allocated_pods = None;
+        }
+        Part::Allocated => q.allocated_pods = None,
+    }
+    if s.null()? {
+        return Some(());
+    }
+    s.object(&mut |s, key| field(s, part, key, q))
+}
+
+fn clear_annotations(q: &mut QueueView) {
+    q.hierarchy.clear();
+    q.hierarchy_weights.clear();
+    q.closed_by_parent = false;
+}
+
+/// The value of `key` in part `at`, the cursor on it.
+fn field(s: &mut Scan, at: Part, key: &[u8], q: &mut QueueView) -> Option<()> {
+    match (at, key) {
+        (Part::Queue, b"metadata") => part(s, Part::Metadata, q)?,
+        (Part::Queue, b"spec") => part(s, Part::Spec, q)?,
+        (Part::Queue, b"status") => part(s, Part::Status, q)?,
+        (Part::Metadata, b"name") => q.name = string(s)?,
+        (Part::Metadata, b"annotations") => part(s, Part::Annotations, q)?,
+        (Part::Annotations, k) if k == HIERARCHY.as_bytes() => q.hierarchy = string(s)?,
+        (Part::Annotations, k) if k == HIERARCHY_WEIGHTS.as_bytes() => q.hierarchy_weights = string(s)?,
+        (Part::Annotations, k) if k == CLOSED_BY_PARENT.as_bytes() => {
+            q.closed_by_parent = string(s)? == "true"
+        }
+        (Part::Spec, b"capability") => resources(s, &mut q.capability)?,
+        (Part::Spec, b"deserved") => resources(s, &mut q.deserved)?,
+        (Part::Spec, b"parent") => q.parent = string(s)?,
+        (Part::Spec, b"guarantee") => part(s, Part::Guarantee, q)?,
+        (Part::Guarantee, b"resource") => resources(s, &mut q.guarantee)?,
+        (Part::Status, b"state") => q.state = string(s)?,
+        (Part::Status, b"allocated") => part(s, Part::Allocated, q)?,
+        (Part::Allocated, b"pods") => q.allocated_pods = opt_quantity(s)?,
+        _ => s.skip(3)?,
+    }
+    Some(())
+}
+
+/// A string the view keeps: `""` for null.
+fn string(s: &mut Scan) -> Option<String> {
+    if s.null()? {
+        return Some(String::new());
+    }
+    Some(std::str::from_utf8(s.plain_string()?).ok()?.to_string())
+}
+
+/// A resource list: null entries are absent. A null that repeats a name
+/// (which would remove it) gives up: the one shape not worth the 3.7 KB of
+/// module that `BTreeMap::remove` costs.
+fn resources(s: &mut Scan, list: &mut ResourceList) -> Option<()> {
+    list.clear();
+    if s.null()? {
+        return Some(());
+    }
+    s.object(&mut |s, key| {
+        let name = std::str::from_utf8(key).ok()?;
+        match opt_quantity(s)? {
+            Some(q) => {
+                list.insert(name.to_string(), q);
+            }
+            None if list.contains_key(name) => return None,
+            None => {}
+        }
+        Some(())
+    })
+}
+
+/// A quantity written as a plain string, or null; a number, or a string
+/// that does not parse, is left to the `Value` decoder (which names it).
+fn opt_quantity(s: &mut Scan) -> Option<Option<Quantity>> {
+    if s.null()? {
+        return Some(None);
+    }
+    let text = std::str::from_utf8(s.plain_string()?).ok()?;
+    view::quantity_text(text).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::volcano::view::decode_queue_list_value;
+
+    fn q(text: &str) -> Quantity {
+        Quantity::parse(text).unwrap()
+    }
+
+    #[test]
+    fn reads_a_masked_queue_whole() {
+        let answer = br#"{"apiVersion":"scheduling.volcano.sh/v1beta1","kind":"Queue","metadata":{"name":"ml","annotations":{"volcano.sh/hierarchy":"root/ml","volcano.sh/hierarchy-weights":"1/2","volcano.sh/closed-by-parent":"true","kubectl.kubernetes.io/last-applied-configuration":"{\"spec\":{\"weight\":1}}\n"}},"spec":{"parent":"root","capability":{"cpu":" 16 ","memory":"64Gi"},"deserved":{"cpu":"8"},"guarantee":{"resource":{"memory":"1Gi"}}},"status":{"state":"Closing","allocated":{"pods":"3"}}}"#;
+        let want = QueueView {
+            name: "ml".into(),
+            weight: None,
+            capability: [("cpu".to_string(), q("16")), ("memory".to_string(), q("64Gi"))].into(),
+            deserved: [("cpu".to_string(), q("8"))].into(),
+            guarantee: [("memory".to_string(), q("1Gi"))].into(),
+            parent: "root".into(),
+            reclaimable: None,
+            hierarchy: "root/ml".into(),
+            hierarchy_weights: "1/2".into(),
+            closed_by_parent: true,
+            state: "Closing".into(),
+            allocated_pods: Some(q("3")),
+        };
+        assert_eq!(queue(answer), Some(want.clone()));
+        assert_eq!(QueueView::from_slice_value(answer), Ok(want));
+    }
+
+    #[test]
+    fn reads_absent_null_and_repeated_fields_as_the_value_decoder_does() {
+        let table: &[&str] = &[
+            r#"{}"#,
+            r#"{"metadata":null,"spec":null,"status":null}"#,
+            r#"{"metadata":{"name":null,"annotations":null},"spec":{"capability":null,"guarantee":null},"status":{"allocated":null}}"#,
+            r#"{"metadata":{"annotations":{"volcano.sh/hierarchy":null,"volcano.sh/closed-by-parent":"yes"}}}"#,
+            r#"{"spec":{"capability":{"cpu":null,"cpu":"1","memory":null}}}"#,
+            r#"{"spec":{"capability":{"cpu":"1","cpu":"2"}}}"#,
+            r#"{"spec":{"parent":"a","capability":{"cpu":"1"}},"spec":{"parent":"b"}}"#,
+            r#"{"spec":{"guarantee":{"resource":{"cpu":"1"}},"guarantee":{}}}"#,
+            r#"{"spec":{"guarantee":{"resource":{"cpu":"1"},"resource":null}}}"#,
+            r#"{"metadata":{"name":"a","annotations":{"volcano.sh/hierarchy":"x"}},"metadata":{"annotations":{}}}"#,
+            r#"{"metadata":{"annotations":{"volcano.sh/closed-by-parent":"true"},"annotations":{"other":"v"}}}"#,
+            r#"{"status":{"state":"Open","allocated":{"pods":"2"}},"status":{"allocated":{"pods":"1","pods":null}}}"#,
+            r#"{"status":{"allocated":{"pods":"2"},"allocated":{}}}"#,
+            r#"{"metadata":{"name":"ü","labels":{"a":[1,-0,{"b":null},true,false,"\"\\\/\b\f\n\r\t"]}}}"#,
+            " {\n\t\"metadata\" : { \"name\" : \"a\" } } \r\n",
+        ];
+        for answer in table {
+            let reference = QueueView::from_slice_value(answer.as_bytes());
+            assert!(reference.is_ok(), "{answer}: {reference:?}");
+            assert_eq!(queue(answer.as_bytes()).map(Ok), Some(reference), "{answer}");
+        }
+    }
+
+    #[test]
+    fn gives_up_on_what_it_does_not_read_as_the_value_decoder_does() {
+        let table: &[&str] = &[
+            "",
+            "null",
+            "[]",
+            r#"{"metadata":[]}"#,
+            r#"{"metadata":{"name":7}}"#,
+            r#"{"metadata":{"name":"a\u0062"}}"#,
+            r#"{"metad\u0061ta":{}}"#,
+            r#"{"metadata":{"annotations":{"volcano.sh/hierarchy":["root"]}}}"#,
+            r#"{"spec":{"capability":{"cpu":1}}}"#,
+            r#"{"spec":{"capability":{"cpu":"x"}}}"#,
+            r#"{"spec":{"capability":{"cpu":"1\u0030"}}}"#,
+            r#"{"spec":{"capability":[]}}"#,
+            r#"{"spec":{"capability":{"cpu":"1","cpu":null}}}"#,
+            r#"{"spec":{"guarantee":{"resource":"1"}}}"#,
+            r#"{"status":{"state":true}}"#,
+            r#"{"status":{"allocated":{"pods":3}}}"#,
+            r#"{"status":{"allocated":{"pods":"-"}}}"#,
+            r#"{"a":1.5}"#,
+            r#"{} trailing"#,
+            r#"{"metadata":{"name":"a"}"#,
+        ];
+        for answer in table {
+            assert_eq!(queue(answer.as_bytes()), None, "{answer}");
+        }
+        assert_eq!(queue(b"{\"metadata\":{\"name\":\"\xff\"}}"), None);
+    }
+
+    #[test]
+    fn reads_lists_as_the_value_decoder_does() {
+        let plain: &[&str] = &[
+            r#"{"items":[]}"#,
+            r#"{"items":null}"#,
+            r#"{"kind":"QueueList","metadata":{"resourceVersion":"7"}}"#,
+            r#"{"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"},"spec":{"parent":"a"}}]}"#,
+            r#"{"items":[{"metadata":{"name":"a"}}],"items":[{"metadata":{"name":"b"}}]}"#,
+            r#"{"items":[{"metadata":{"name":"a"}}],"items":null}"#,
+        ];
+        for answer in plain {
+            let reference = decode_queue_list_value(answer.as_bytes());
+            assert!(reference.is_ok(), "{answer}: {reference:?}");
+            assert_eq!(queue_list(answer.as_bytes()).map(Ok), Some(reference), "{answer}");
+        }
+        let other: &[&str] = &[
+            "[]",
+            r#"{"items":{}}"#,
+            r#"{"items":[null]}"#,
+            r#"{"items":[[]]}"#,
+            r#"{"items":[{"spec":{"parent":1}}]}"#,
+            r#"{"items":[],}"#,
+        ];
+        for answer in other {
+            assert_eq!(queue_list(answer.as_bytes()), None, "{answer}");
+        }
+    }
+
+    mod agreement {
+        use proptest::prelude::*;
+
+        use super::super::{queue, queue_list};
+        use crate::volcano::view::{decode_queue_list_value, QueueView};
+
+        /// A field value: well-formed, null, or of a type or form the scan
+        /// leaves to the `Value` decoder.
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("\"a\"".to_string()),
+                Just("\"root\"".to_string()),
+                Just("\"true\"".to_string()),
+                Just("\"\"".to_string()),
+                Just("\"\\u0061\"".to_string()),
+                Just("null".to_string()),
+                Just("7".to_string()),
+                Just("[\"a\"]".to_string()),
+            ]
+        }
+
+        fn amount() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("\"1\"".to_string()),
+                Just("\" 500m \"".to_string()),
+                Just("\"64Gi\"".to_string()),
+                Just("\"x\"".to_string()),
+                Just("null".to_string()),
+                Just("3".to_string()),
+                Just("{}".to_string()),
+            ]
+        }
+
+        fn object(fields: Vec<(&'static str, String)>) -> String {
+            let parts: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            format!("{{{}}}", parts.join(","))
+        }
+
+        fn resources() -> impl Strategy<Value = String> {
+            prop_oneof![
+                6 => prop::collection::vec((prop::sample::select(vec!["cpu", "memory", "pods"]), amount()), 0..4)
+                    .prop_map(object),
+                1 => Just("null".to_string()),
+                1 => Just("[]".to_string()),
+            ]
+        }
+
+        fn fields(keys: Vec<&'static str>, value: BoxedStrategy<String>) -> impl Strategy<Value = String> {
+            prop_oneof![
+                6 => prop::collection::vec((prop::sample::select(keys), value), 0..4).prop_map(object),
+                1 => Just("null".to_string()),
+                1 => Just("\"x\"".to_string()),
+            ]
+        }
+
+        fn queue_text() -> impl Strategy<Value = String> {
+            let annotations = fields(
+                vec![
+                    "volcano.sh/hierarchy",
+                    "volcano.sh/hierarchy-weights",
+                    "volcano.sh/closed-by-parent",
+                    "other",
+                ],
+                text().boxed(),
+            );
+            let metadata = fields(
+                vec!["name", "annotations", "uid"],
+                prop_oneof![text(), annotations].boxed(),
+            );
+            let guarantee = fields(vec!["resource", "other"], resources().boxed());
+            let spec = fields(
+                vec!["parent", "capability", "deserved", "guarantee", "weight"],
+                prop_oneof![text(), resources(), guarantee].boxed(),
+            );
+            let allocated = fields(vec!["pods", "cpu"], amount().boxed());
+            let status = fields(vec!["state", "allocated"], prop_oneof![text(), allocated].boxed());
+            fields(
+                vec!["metadata", "spec", "status", "kind"],
+                prop_oneof![metadata, spec, status, text()].boxed(),
+            )
+        }
+
+        /// One byte edit: delete, insert or replace at a position.
+        fn edit(text: &str, op: u8, at: usize, byte: u8) -> Vec<u8> {
+            let mut b = text.as_bytes().to_vec();
+            let at = at % (b.len() + 1);
+            let pool = b" ,:[]{}\"\\0123456789-.eEnultrfasq\x01\xc3";
+            let byte = pool[byte as usize % pool.len()];
+            match op % 4 {
+                0 if at < b.len() => {
+                    b.remove(at);
+                }
+                1 => b.insert(at, byte),
+                2 if at < b.len() => b[at] = byte,
+                _ => {}
+            }
+            b
+        }
+
+        proptest! {
+            #[test]
+            fn the_scan_answers_only_as_the_value_decoder_does(
+                text in queue_text(), op in any::<u8>(), at in any::<usize>(), byte in any::<u8>()
+            ) {
+                for bytes in [text.as_bytes().to_vec(), edit(&text, op, at, byte)] {
+                    if let Some(q) = queue(&bytes) {
+                        prop_assert_eq!(Ok(q), QueueView::from_slice_value(&bytes), "{}", String::from_utf8_lossy(&bytes));
+                    }
+                }
+            }
+
+            #[test]
+            fn the_list_scan_answers_only_as_the_value_decoder_does(
+                items in prop::collection::vec(queue_text(), 0..4), op in any::<u8>(), at in any::<usize>(), byte in any::<u8>()
+            ) {
+                let text = format!("{{\"kind\":\"QueueList\",\"items\":[{}]}}", items.join(","));
+                for bytes in [text.as_bytes().to_vec(), edit(&text, op, at, byte)] {
+                    if let Some(list) = queue_list(&bytes) {
+                        prop_assert_eq!(Ok(list), decode_queue_list_value(&bytes), "{}", String::from_utf8_lossy(&bytes));
+                    }
+                }
+            }
+
+            #[test]
+            fn the_scan_reads_well_formed_answers_itself(
+                name in "[a-z][a-z0-9-]{0,20}", parent in "[a-z]{0,8}", cpu in 0u32..100_000, state in prop::sample::select(vec!["Open", "Closing", "Closed", ""])
+            ) {
+                let text = format!(
+                    "{{\"metadata\":{{\"name\":\"{name}\"}},\"spec\":{{\"parent\":\"{parent}\",\"capability\":{{\"cpu\":\"{cpu}m\"}}}},\"status\":{{\"state\":\"{state}\"}}}}"
+                );
+                let reference = QueueView::from_slice_value(text.as_bytes());
+                prop_assert!(reference.is_ok());
+                prop_assert_eq!(queue(text.as_bytes()).map(Ok), Some(reference));
+            }
+        }
+    }
+}
