@@ -24,13 +24,13 @@ if [ "$(cargo fuzz --version 2>/dev/null || true)" != "cargo-fuzz 0.13.2" ]; the
 fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$fuzz_dir/../target}"
 
-targets_all=(payload_bytes queue podgroup vcjob rayservice service settings quantity podgroup_list queue_answer)
+targets_all=(payload_bytes queue podgroup vcjob rayservice service settings quantity podgroup_list queue_answer kuberay_answer)
 max_len() {
   case "$1" in
     payload_bytes) echo 32768 ;;
     settings) echo 4096 ;;
     quantity) echo 128 ;;
-    podgroup_list | queue_answer) echo 4096 ;;
+    podgroup_list | queue_answer | kuberay_answer) echo 4096 ;;
     *) echo 1024 ;;
   esac
 }

@@ -45,6 +45,7 @@ pub const TARGETS: &[&str] = &[
     "quantity",
     "podgroup_list",
     "queue_answer",
+    "kuberay_answer",
 ];
 
 /// Runs target `name` on `data`.
@@ -63,6 +64,7 @@ pub fn run(name: &str, data: &[u8]) -> Result<(), String> {
         "quantity" => quantity(data),
         "podgroup_list" => podgroup_list(data),
         "queue_answer" => queue_answer(data),
+        "kuberay_answer" => kuberay_answer(data),
         other => {
             return Err(format!(
                 "unknown fuzz target `{other}`; known: {}",
@@ -715,6 +717,39 @@ fn queue_answer(data: &[u8]) {
             );
         }
         let _ = view::decode_queue_list(answer);
+    }
+}
+
+/// The Service and RayCluster answer scans against the `Value` decoders
+/// they stand in for: the first byte picks the kind, the rest is the host's
+/// answer. Wherever a scan answers, the decoder must read the same view.
+fn kuberay_answer(data: &[u8]) {
+    use transition_core::decode::from_slice;
+    use transition_core::kuberay::answer_scan;
+    use transition_core::kuberay::view::{RayCluster, Service};
+    let Some((&pick, answer)) = data.split_first() else {
+        return;
+    };
+    let shown = || String::from_utf8_lossy(answer).into_owned();
+    let value = from_slice(answer).ok();
+    if pick % 2 == 0 {
+        if let Some(svc) = answer_scan::service(answer) {
+            let reference = value.as_ref().map(|v| Service::from_value(v, ""));
+            assert_eq!(
+                reference,
+                Some(Ok(svc)),
+                "the scan and the Value decoder disagree on {:?}",
+                shown()
+            );
+        }
+    } else if let Some(rc) = answer_scan::ray_cluster(answer) {
+        let reference = value.as_ref().map(|v| RayCluster::from_value(v, ""));
+        assert_eq!(
+            reference,
+            Some(Ok(rc)),
+            "the scan and the Value decoder disagree on {:?}",
+            shown()
+        );
     }
 }
 

@@ -27,6 +27,31 @@ impl<'a> Scan<'a> {
         Some(Scan { b: bytes, i: 0 })
     }
 
+    /// An object that may be null (then absent): calls `field` as
+    /// [`Self::object`] does.
+    pub(crate) fn nullable_object(
+        &mut self,
+        field: &mut dyn FnMut(&mut Self, &'a [u8]) -> Option<()>,
+    ) -> Option<()> {
+        if self.null()? {
+            return Some(());
+        }
+        self.object(field)
+    }
+
+    /// A string without escapes, owned (the views keep their strings).
+    pub(crate) fn owned_string(&mut self) -> Option<String> {
+        Some(std::str::from_utf8(self.plain_string()?).ok()?.to_string())
+    }
+
+    /// As [`Self::owned_string`], `""` for null.
+    pub(crate) fn string_or_empty(&mut self) -> Option<String> {
+        if self.null()? {
+            return Some(String::new());
+        }
+        self.owned_string()
+    }
+
     /// Whether only whitespace is left.
     pub(crate) fn at_end(&mut self) -> bool {
         self.ws();

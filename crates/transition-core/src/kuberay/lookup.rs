@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::cluster::{release, Cluster, ResourceKind, POD, RAYCLUSTER, RAYSERVICE, SERVICE};
 use crate::verdict::{Rejection, RuleId};
 
+use super::answer_scan;
 use super::view::{HeadPod, RayCluster, RayService, Service};
 
 /// Fields read from a looked-up Service.
@@ -55,11 +56,14 @@ pub struct Lookups<'a> {
     namespace: String,
     /// The setting `lookupHeadPod`: RS8 and SV2 may look up a head Pod.
     pub head_pods: bool,
-    /// (kind, name) → answer. A request looks up a handful of objects, so a
-    /// list searched in order is enough (and keeps another B-tree
-    /// instantiation out of the policy module).
-    cache: Vec<((&'static str, String), Option<Value>)>,
+    /// (kind, name) → answer bytes. A request looks up a handful of
+    /// objects, so a list searched in order is enough (and keeps another
+    /// B-tree instantiation out of the policy module).
+    cache: Vec<(CacheKey, Option<Vec<u8>>)>,
 }
+
+/// A looked-up object: its kind and name.
+type CacheKey = (&'static str, String);
 
 impl<'a> Lookups<'a> {
     pub fn new(cluster: &'a mut dyn Cluster, namespace: &str, head_pods: bool) -> Self {
@@ -87,80 +91,131 @@ impl<'a> Lookups<'a> {
         {
             Some(at) => at,
             None => {
-                let ns = &self.namespace;
                 let bytes = self
                     .cluster
-                    .get(kind, Some(ns), name, fields)
+                    .get(kind, Some(&self.namespace), name, fields)
                     .map_err(|e| Rejection {
                         rule,
                         message: format!("{rule}: {e}"),
                     })?;
-                let value = match bytes {
-                    None => None,
-                    Some(b) => Some(crate::decode::from_slice(&b).map_err(|e| Rejection {
-                        rule,
-                        message: format!(
-                            "{rule}: lookup get {} {} {ns}/{name} failed: answer is not valid JSON: {e}",
-                            kind.api_version, kind.kind
-                        ),
-                    })?),
-                };
-                self.cache.push(((kind.kind, name.to_string()), value));
+                self.cache.push(((kind.kind, name.to_string()), bytes));
                 self.cache.len() - 1
             }
         };
         Ok(at)
     }
 
+    /// The view of an answer: scanned in place ([`answer_scan`]) when `scan`
+    /// reads it, else through a `Value` and `decode`, which names what is
+    /// wrong with an answer the scan gives up on.
     fn decoded<T>(
         &mut self,
         rule: RuleId,
         kind: &ResourceKind,
         name: &str,
         fields: &[&str],
+        scan: fn(&[u8]) -> Option<T>,
         decode: fn(&Value, &str) -> Result<T, crate::decode::DecodeError>,
     ) -> Result<Option<T>, Rejection> {
         let at = self.raw(rule, kind, name, fields)?;
-        let Some(v) = &self.cache[at].1 else {
+        let Some(bytes) = &self.cache[at].1 else {
             return Ok(None);
         };
-        let ns = &self.namespace;
+        if let Some(view) = scan(bytes) {
+            return Ok(Some(view));
+        }
+        let v = self.value(at, rule, kind, name)?;
         // Paths relative to the answer; the base is formatted only for an error.
-        decode(v, "").map(Some).map_err(|e| {
-            let e = e.under(&format!("{} {ns}/{name}", kind.kind));
-            Rejection {
-                rule,
-                message: format!(
-                    "{rule}: lookup get {} {} {ns}/{name}: {e}",
-                    kind.api_version, kind.kind
-                ),
-            }
+        let view = decode(&v, "").map_err(|e| self.undecodable(rule, kind, name, e));
+        release(&*self.cluster, v);
+        view.map(Some)
+    }
+
+    /// The cached answer at `at` (present) as a `Value`. Not generic: one
+    /// copy in the module for every view.
+    #[inline(never)]
+    fn value(&self, at: usize, rule: RuleId, kind: &ResourceKind, name: &str) -> Result<Value, Rejection> {
+        let bytes = self.cache[at].1.as_deref().unwrap_or_default();
+        crate::decode::from_slice(bytes).map_err(|e| Rejection {
+            rule,
+            message: format!(
+                "{rule}: lookup get {} {} {}/{name} failed: answer is not valid JSON: {e}",
+                kind.api_version, kind.kind, self.namespace
+            ),
         })
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn undecodable(
+        &self,
+        rule: RuleId,
+        kind: &ResourceKind,
+        name: &str,
+        e: crate::decode::DecodeError,
+    ) -> Rejection {
+        let ns = &self.namespace;
+        let e = e.under(&format!("{} {ns}/{name}", kind.kind));
+        Rejection {
+            rule,
+            message: format!(
+                "{rule}: lookup get {} {} {ns}/{name}: {e}",
+                kind.api_version, kind.kind
+            ),
+        }
     }
 
     /// The Service `name`, or `None` when it does not exist.
     pub fn service(&mut self, rule: RuleId, name: &str) -> Result<Option<Service>, Rejection> {
-        self.decoded(rule, &SERVICE, name, SERVICE_FIELDS, Service::from_value)
+        self.decoded(
+            rule,
+            &SERVICE,
+            name,
+            SERVICE_FIELDS,
+            answer_scan::service,
+            Service::from_value,
+        )
     }
 
     /// The RayCluster `name`, or `None` when it does not exist.
     pub fn ray_cluster(&mut self, rule: RuleId, name: &str) -> Result<Option<RayCluster>, Rejection> {
         if !self.head_pods {
-            return self.decoded(rule, &RAYCLUSTER, name, RAYCLUSTER_FIELDS, RayCluster::from_value);
+            return self.decoded(
+                rule,
+                &RAYCLUSTER,
+                name,
+                RAYCLUSTER_FIELDS,
+                answer_scan::ray_cluster,
+                RayCluster::from_value,
+            );
         }
         let mut fields = RAYCLUSTER_FIELDS.to_vec();
         fields.push(HEAD_POD_NAME_FIELD);
-        self.decoded(rule, &RAYCLUSTER, name, &fields, RayCluster::from_value)
+        self.decoded(
+            rule,
+            &RAYCLUSTER,
+            name,
+            &fields,
+            answer_scan::ray_cluster,
+            RayCluster::from_value,
+        )
     }
 
     /// The Pod `name` (a RayCluster's head), or `None` when it does not exist.
     pub fn head_pod(&mut self, rule: RuleId, name: &str) -> Result<Option<HeadPod>, Rejection> {
-        self.decoded(rule, &POD, name, POD_FIELDS, HeadPod::from_value)
+        self.decoded(rule, &POD, name, POD_FIELDS, |_| None, HeadPod::from_value)
     }
 
     /// The RayService `name`, or `None` when it does not exist.
     pub fn ray_service(&mut self, rule: RuleId, name: &str) -> Result<Option<RayService>, Rejection> {
-        self.decoded(rule, &RAYSERVICE, name, RAYSERVICE_FIELDS, RayService::from_value)
+        self.decoded(
+            rule,
+            &RAYSERVICE,
+            name,
+            RAYSERVICE_FIELDS,
+            |_| None,
+            RayService::from_value,
+        )
     }
 }
 

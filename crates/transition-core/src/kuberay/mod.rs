@@ -12,6 +12,7 @@
 //! RayClusters are never routed here: guarding their deletion would
 //! livelock KubeRay (doc §7, fail-safe analysis).
 
+pub mod answer_scan;
 pub mod apimachinery;
 pub mod cluster_spec;
 pub mod invariants;

@@ -444,7 +444,7 @@ pub enum HeadReadiness {
 }
 
 impl HeadReadiness {
-    fn of(conditions: &[Condition], state: Option<&str>) -> Self {
+    pub(crate) fn of(conditions: &[Condition], state: Option<&str>) -> Self {
         match find_condition(conditions, "HeadPodReady") {
             Some(c) if c.status == "True" => HeadReadiness::Ready,
             Some(_) => HeadReadiness::NotReady,

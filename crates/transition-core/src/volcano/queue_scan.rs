@@ -4,13 +4,15 @@
 //! Every Queue create and spec update looks Queues up, and decoding the
 //! answer through a `serde_json::Value` and then into the view was a fifth of
 //! such a request's guest time. This scanner fills the view in one walk over
-//! the bytes ([`crate::json_scan`]), building only the view itself.
+//! the bytes (`json_scan`), building only the view itself.
 //!
 //! It is a fast path, not a second decoder: it answers only when the answer
 //! is plain JSON of the expected shape, and gives up (`None`) on everything
 //! else — malformed JSON, a wrong type in a field the view reads, an escape
 //! in a key or in a string the view keeps, a number where a quantity goes, a
-//! quantity that does not parse. The caller then decodes through a `Value`
+//! quantity that does not parse, `spec.weight` or `spec.reclaimable` (not in
+//! the field mask). The caller then decodes through a `Value` and the
+//! request objects' reader, [`QueueView::from_value`]
 //! ([`QueueView::from_slice_value`], [`view::decode_queue_list_value`]),
 //! which reads every valid answer and names what is wrong with the others.
 //! So the one guarantee it keeps is:
@@ -19,9 +21,10 @@
 //! Ok(q)`, and likewise for lists (tested against it on tables, on proptest
 //! input and by the `queue_answer` fuzz target).
 //!
-//! Shapes read as the `Value` decoder reads them: null or absent is absent;
-//! of duplicate keys the last wins, so a repeated object field starts its
-//! part of the view afresh (a null that repeats a resource name gives up).
+//! Shapes read as that decoder reads them: null or absent is absent, but
+//! every annotation value must be a string; of duplicate keys the last wins,
+//! so a repeated object field starts its part of the view afresh (a null
+//! that repeats a resource name gives up).
 
 use crate::json_scan::Scan;
 use crate::quantity::Quantity;
@@ -97,10 +100,7 @@ fn part(s: &mut Scan, part: Part, q: &mut QueueView) -> Option<()> {
         }
         Part::Allocated => q.allocated_pods = None,
     }
-    if s.null()? {
-        return Some(());
-    }
-    s.object(&mut |s, key| field(s, part, key, q))
+    s.nullable_object(&mut |s, key| field(s, part, key, q))
 }
 
 fn clear_annotations(q: &mut QueueView) {
@@ -115,19 +115,28 @@ fn field(s: &mut Scan, at: Part, key: &[u8], q: &mut QueueView) -> Option<()> {
         (Part::Queue, b"metadata") => part(s, Part::Metadata, q)?,
         (Part::Queue, b"spec") => part(s, Part::Spec, q)?,
         (Part::Queue, b"status") => part(s, Part::Status, q)?,
-        (Part::Metadata, b"name") => q.name = string(s)?,
+        (Part::Metadata, b"name") => q.name = s.string_or_empty()?,
         (Part::Metadata, b"annotations") => part(s, Part::Annotations, q)?,
-        (Part::Annotations, k) if k == HIERARCHY.as_bytes() => q.hierarchy = string(s)?,
-        (Part::Annotations, k) if k == HIERARCHY_WEIGHTS.as_bytes() => q.hierarchy_weights = string(s)?,
-        (Part::Annotations, k) if k == CLOSED_BY_PARENT.as_bytes() => {
-            q.closed_by_parent = string(s)? == "true"
+        // every annotation value must be a string, null included
+        (Part::Annotations, k) if k == HIERARCHY.as_bytes() => q.hierarchy = s.owned_string()?,
+        (Part::Annotations, k) if k == HIERARCHY_WEIGHTS.as_bytes() => {
+            q.hierarchy_weights = s.owned_string()?
         }
+        (Part::Annotations, k) if k == CLOSED_BY_PARENT.as_bytes() => {
+            q.closed_by_parent = s.owned_string()? == "true"
+        }
+        (Part::Annotations, _) => {
+            s.string()?;
+        }
+        // not in the answer's field mask, and not read here: an answer that
+        // has them is left to the Value decoder, which reads them
+        (Part::Spec, b"weight" | b"reclaimable") => return None,
         (Part::Spec, b"capability") => resources(s, &mut q.capability)?,
         (Part::Spec, b"deserved") => resources(s, &mut q.deserved)?,
-        (Part::Spec, b"parent") => q.parent = string(s)?,
+        (Part::Spec, b"parent") => q.parent = s.string_or_empty()?,
         (Part::Spec, b"guarantee") => part(s, Part::Guarantee, q)?,
         (Part::Guarantee, b"resource") => resources(s, &mut q.guarantee)?,
-        (Part::Status, b"state") => q.state = string(s)?,
+        (Part::Status, b"state") => q.state = s.string_or_empty()?,
         (Part::Status, b"allocated") => part(s, Part::Allocated, q)?,
         (Part::Allocated, b"pods") => q.allocated_pods = opt_quantity(s)?,
         _ => s.skip(3)?,
@@ -135,23 +144,12 @@ fn field(s: &mut Scan, at: Part, key: &[u8], q: &mut QueueView) -> Option<()> {
     Some(())
 }
 
-/// A string the view keeps: `""` for null.
-fn string(s: &mut Scan) -> Option<String> {
-    if s.null()? {
-        return Some(String::new());
-    }
-    Some(std::str::from_utf8(s.plain_string()?).ok()?.to_string())
-}
-
 /// A resource list: null entries are absent. A null that repeats a name
 /// (which would remove it) gives up: the one shape not worth the 3.7 KB of
 /// module that `BTreeMap::remove` costs.
 fn resources(s: &mut Scan, list: &mut ResourceList) -> Option<()> {
     list.clear();
-    if s.null()? {
-        return Some(());
-    }
-    s.object(&mut |s, key| {
+    s.nullable_object(&mut |s, key| {
         let name = std::str::from_utf8(key).ok()?;
         match opt_quantity(s)? {
             Some(q) => {
@@ -210,7 +208,7 @@ mod tests {
             r#"{}"#,
             r#"{"metadata":null,"spec":null,"status":null}"#,
             r#"{"metadata":{"name":null,"annotations":null},"spec":{"capability":null,"guarantee":null},"status":{"allocated":null}}"#,
-            r#"{"metadata":{"annotations":{"volcano.sh/hierarchy":null,"volcano.sh/closed-by-parent":"yes"}}}"#,
+            r#"{"metadata":{"annotations":{"volcano.sh/hierarchy":"","volcano.sh/closed-by-parent":"yes"}}}"#,
             r#"{"spec":{"capability":{"cpu":null,"cpu":"1","memory":null}}}"#,
             r#"{"spec":{"capability":{"cpu":"1","cpu":"2"}}}"#,
             r#"{"spec":{"parent":"a","capability":{"cpu":"1"}},"spec":{"parent":"b"}}"#,
@@ -241,6 +239,10 @@ mod tests {
             r#"{"metadata":{"name":"a\u0062"}}"#,
             r#"{"metad\u0061ta":{}}"#,
             r#"{"metadata":{"annotations":{"volcano.sh/hierarchy":["root"]}}}"#,
+            r#"{"metadata":{"annotations":{"volcano.sh/hierarchy":null}}}"#,
+            r#"{"metadata":{"annotations":{"other":1}}}"#,
+            r#"{"spec":{"weight":1}}"#,
+            r#"{"spec":{"reclaimable":false}}"#,
             r#"{"spec":{"capability":{"cpu":1}}}"#,
             r#"{"spec":{"capability":{"cpu":"x"}}}"#,
             r#"{"spec":{"capability":{"cpu":"1\u0030"}}}"#,

@@ -192,54 +192,11 @@ impl QueueView {
     /// The reference decoder of [`Self::from_slice`]: a `Value` tree, null
     /// read as absent, wrong types named by path. Public for the
     /// `queue_answer` fuzz target, which holds the scan to it.
+    /// A null anywhere counts as absent; errors name the field under
+    /// `queue` (`queue.spec.capability.cpu: ...`).
     #[doc(hidden)]
     pub fn from_slice_value(bytes: &[u8]) -> Result<Self, String> {
-        Self::from_answer(&parse_answer(bytes)?)
-    }
-
-    /// Reads a Queue from one decoded lookup answer: only the fields of
-    /// [`QUEUE_FIELDS`]; a null anywhere counts as absent.
-    fn from_answer(v: &Value) -> Result<Self, String> {
-        let obj = Some(as_object(v, "queue")?);
-        let meta = field_object(obj, "metadata", "metadata")?;
-        let spec = field_object(obj, "spec", "spec")?;
-        let status = field_object(obj, "status", "status")?;
-        let name = field_str(meta, "name", "metadata.name")?.to_string();
-        // Error paths name the queue; formatted only when a field is bad.
-        let who = name.as_str();
-        let at = |p: &'static str| move || format!("queue {who}: {p}");
-        let annotations = field_object(meta, "annotations", "metadata.annotations")?;
-        // As `field_str`, with the path formatted only for a bad value.
-        let ann = |key: &str| -> Result<String, String> {
-            match annotations.and_then(|a| a.get(key)) {
-                None | Some(Value::Null) => Ok(String::new()),
-                Some(Value::String(s)) => Ok(s.clone()),
-                Some(other) => Err(format!(
-                    "metadata.annotations.{key}: expected string, got {}",
-                    type_name(other)
-                )),
-            }
-        };
-        let guarantee = field_object(spec, "guarantee", "spec.guarantee")?;
-        let allocated = field_object(status, "allocated", "status.allocated")?;
-        let allocated_pods = match allocated.and_then(|a| a.get("pods")).filter(|p| !p.is_null()) {
-            Some(p) => Some(answer_quantity(p, at("status.allocated.pods"))?),
-            None => None,
-        };
-        Ok(QueueView {
-            weight: None,
-            capability: answer_list(spec, "capability", at("spec.capability"))?,
-            deserved: answer_list(spec, "deserved", at("spec.deserved"))?,
-            guarantee: answer_list(guarantee, "resource", at("spec.guarantee.resource"))?,
-            parent: field_str(spec, "parent", "spec.parent")?.to_string(),
-            reclaimable: None,
-            hierarchy: ann(HIERARCHY)?,
-            hierarchy_weights: ann(HIERARCHY_WEIGHTS)?,
-            closed_by_parent: ann(CLOSED_BY_PARENT)? == "true",
-            state: field_str(status, "state", "status.state")?.to_string(),
-            allocated_pods,
-            name,
-        })
+        Self::from_value(&parse_answer(bytes)?, "queue").map_err(|e| e.to_string())
     }
 
     /// `status.allocated.pods` is set and non-zero.
@@ -250,9 +207,11 @@ impl QueueView {
 
 // ---- lookup answers ---------------------------------------------------------------------------
 //
-// Answers come from the host, field-masked to the fields the rules read. They
-// are decoded into a `serde_json::Value` (one JSON parser for the whole policy,
-// which keeps the module small) and read with a null-means-absent convention.
+// Answers come from the host, field-masked to the fields the rules read, and
+// are scanned in place (`queue_scan`, `podgroup_scan`). What a scan gives up
+// on is decoded into a `serde_json::Value`: a Queue then through
+// `QueueView::from_value`, a PodGroup list with the helpers below (null
+// means absent).
 
 type Object = serde_json::Map<String, Value>;
 
@@ -280,35 +239,6 @@ fn field_str<'a>(parent: Option<&'a Object>, key: &str, path: &str) -> Result<&'
     }
 }
 
-fn answer_quantity(v: &Value, path: impl FnOnce() -> String) -> Result<Quantity, String> {
-    parse_quantity(v).map_err(|bad| match bad {
-        BadQuantity::WrongType(found) => {
-            format!("{}: expected quantity (string or number), got {found}", path())
-        }
-        BadQuantity::Invalid(reason) => format!("{}: {reason}", path()),
-    })
-}
-
-/// A resource list field of `parent`; null entries are skipped.
-fn answer_list(
-    parent: Option<&Object>,
-    key: &str,
-    path: impl Fn() -> String,
-) -> Result<ResourceList, String> {
-    let mut out = ResourceList::new();
-    let list = match parent.and_then(|p| p.get(key)) {
-        None | Some(Value::Null) => return Ok(out),
-        Some(Value::Object(o)) => o,
-        Some(other) => return Err(format!("{}: expected object, got {}", path(), type_name(other))),
-    };
-    for (k, v) in list {
-        if !v.is_null() {
-            out.insert(k.clone(), answer_quantity(v, || format!("{}.{k}", path()))?);
-        }
-    }
-    Ok(out)
-}
-
 /// The `items` of a list answer (absent or null: none).
 fn answer_items(v: &Value) -> Result<&[Value], String> {
     match as_object(v, "list")?.get("items") {
@@ -334,7 +264,8 @@ pub fn decode_queue_list(bytes: &[u8]) -> Result<Vec<QueueView>, String> {
 pub fn decode_queue_list_value(bytes: &[u8]) -> Result<Vec<QueueView>, String> {
     answer_items(&parse_answer(bytes)?)?
         .iter()
-        .map(QueueView::from_answer)
+        .enumerate()
+        .map(|(i, q)| QueueView::from_value(q, &format!("items[{i}]")).map_err(|e| e.to_string()))
         .collect()
 }
 
@@ -429,14 +360,20 @@ mod tests {
         assert_eq!(view.allocated_pods, Some(q("2")));
         assert!(view.closed_by_parent);
         assert_eq!(view.hierarchy_weights, "1/2");
-        // the lookup decoder reads the same (minus weight/reclaimable, which lookups never need)
+        // a lookup answer reads the same (its scan leaves weight and
+        // reclaimable, outside the field mask, to the Value decoder)
+        assert_eq!(raw, view);
+        let masked = json!({"metadata": v["metadata"], "spec": {"parent": "root",
+            "capability": {"cpu": "10", "memory": "1024"}, "deserved": {"cpu": "5"},
+            "guarantee": {"resource": {"cpu": "1000m"}}}, "status": v["status"]});
+        let masked = serde_json::to_vec(&masked).unwrap();
         assert_eq!(
-            raw,
-            QueueView {
+            queue_scan::queue(&masked),
+            Some(QueueView {
                 weight: None,
                 reclaimable: None,
                 ..view
-            }
+            })
         );
     }
 
@@ -517,13 +454,13 @@ mod tests {
         );
         assert_eq!(
             QueueView::from_slice(br#"{"metadata":{"name":"a"},"spec":{"capability":{"cpu":"x"}}}"#),
-            Err("queue a: spec.capability.cpu: invalid quantity \"x\": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'".into())
+            Err("queue.spec.capability.cpu: invalid quantity \"x\": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'".into())
         );
     }
 
     #[test]
     fn lookup_answers_read_null_as_absent_and_name_wrong_types() {
-        let answer = br#"{"metadata":{"name":"a","annotations":{"volcano.sh/hierarchy":null}},
+        let answer = br#"{"metadata":{"name":"a","annotations":null},
             "spec":{"parent":null,"capability":{"cpu":null,"memory":"1Gi"},"guarantee":null},
             "status":{"state":"Open","allocated":{"pods":null}}}"#;
         assert_eq!(
@@ -537,33 +474,45 @@ mod tests {
         );
         assert_eq!(
             QueueView::from_slice(br#"{"metadata":{"annotations":{"volcano.sh/closed-by-parent":true}}}"#),
-            Err("metadata.annotations.volcano.sh/closed-by-parent: expected string, got boolean".into())
+            Err(
+                "queue.metadata.annotations.volcano.sh/closed-by-parent: expected string, got boolean".into()
+            )
+        );
+        // annotations are strings, all of them (a map of string to string)
+        assert_eq!(
+            QueueView::from_slice(br#"{"metadata":{"annotations":{"volcano.sh/hierarchy":null}}}"#),
+            Err("queue.metadata.annotations.volcano.sh/hierarchy: expected string, got null".into())
         );
         assert_eq!(
             QueueView::from_slice(br#"{"metadata":{"name":"a"},"status":{"allocated":{"pods":[1]}}}"#),
-            Err("queue a: status.allocated.pods: expected quantity (string or number), got array".into())
+            Err("queue.status.allocated.pods: expected quantity (string or number), got array".into())
         );
-        // resource lists: the list, then the entry, each named under the queue
+        // resource lists: the list, then the entry
         assert_eq!(
             QueueView::from_slice(br#"{"metadata":{"name":"a"},"spec":{"deserved":["cpu"]}}"#),
-            Err("queue a: spec.deserved: expected object, got array".into())
+            Err("queue.spec.deserved: expected object, got array".into())
         );
         assert_eq!(
             QueueView::from_slice(
                 br#"{"metadata":{"name":"a"},"spec":{"guarantee":{"resource":{"cpu":"x1"}}}}"#
             ),
             Err(format!(
-                "queue a: spec.guarantee.resource.cpu: invalid quantity \"x1\": {}",
+                "queue.spec.guarantee.resource.cpu: invalid quantity \"x1\": {}",
                 Quantity::parse("x1").unwrap_err()
             ))
         );
         assert_eq!(
             QueueView::from_slice(br#"{"metadata":{"name":"a"},"spec":{"capability":{"cpu":true}}}"#),
-            Err("queue a: spec.capability.cpu: expected quantity (string or number), got boolean".into())
+            Err("queue.spec.capability.cpu: expected quantity (string or number), got boolean".into())
         );
         assert_eq!(
             QueueView::from_slice(b"[]"),
             Err("queue: expected object, got array".into())
+        );
+        // a list names the item
+        assert_eq!(
+            decode_queue_list(br#"{"items":[{},{"spec":{"parent":1}}]}"#),
+            Err("items[1].spec.parent: expected string, got integer".into())
         );
         assert_eq!(
             decode_queue_list(br#"{"items":{"a":1}}"#),
