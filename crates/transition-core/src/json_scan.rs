@@ -217,3 +217,12 @@ impl<'a> Scan<'a> {
         }
     }
 }
+
+/// The id of `key` in `table`: lengths first, then the bytes in an inline
+/// loop (a slice `==` calls `memcmp`, slow in wasm for keys this short).
+pub(crate) fn find_key<T: Copy>(table: &[(&[u8], T)], key: &[u8]) -> Option<T> {
+    table
+        .iter()
+        .find(|(k, _)| k.len() == key.len() && k.iter().zip(key).all(|(a, b)| a == b))
+        .map(|&(_, id)| id)
+}

@@ -17,7 +17,7 @@
 //! is wrong with the others. So the one guarantee it keeps is:
 //!
 //! `service(bytes) == Some(s)` implies the `Value` decoder reads `bytes` as
-//! `Ok(s)`, and likewise for `ray_cluster` (tested against it on tables, on
+//! `Ok(s)`, and likewise for `ray_cluster` and `ray_service` (tested against it on tables, on
 //! proptest input and by the `kuberay_answer` fuzz target).
 //!
 //! Shapes read as the `Value` decoder reads them: null or absent is absent
@@ -27,9 +27,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::json_scan::Scan;
+use crate::json_scan::{find_key, Scan};
 
-use super::view::{Condition, HeadReadiness, OwnerRef, RayCluster, Service, ORIGINATED_FROM_CR_NAME};
+use super::view::{
+    Condition, HeadReadiness, OwnerRef, RayCluster, RayService, Service, ORIGINATED_FROM_CR_NAME,
+};
 
 /// The view of a Service get answer, or `None` (see the module docs).
 pub fn service(bytes: &[u8]) -> Option<Service> {
@@ -48,6 +50,102 @@ pub fn ray_cluster(bytes: &[u8]) -> Option<RayCluster> {
     s.at_end().then_some(rc.view)
 }
 
+/// The view of a RayService get answer (SV1's owner lookup), or `None`
+/// (see the module docs). The answer is masked to the owner's names
+/// (`lookup::RAYSERVICE_FIELDS`); any other field the `Value` decoder reads
+/// gives up, so every other part of the view stays at its default.
+pub fn ray_service(bytes: &[u8]) -> Option<RayService> {
+    let mut s = Scan::new(bytes)?;
+    let mut rs = RayService::default();
+    s.object(&mut |s, key| ray_service_field(s, Part::Root, key, &mut rs))?;
+    s.at_end().then_some(rs)
+}
+
+/// The keys the scan reads, found in a small table per part: a `match` on
+/// byte-string patterns compiles to a comparison per byte (5 KB of module
+/// over the three scans), a table to one `memcmp` per candidate.
+#[derive(Clone, Copy, PartialEq)]
+enum Key {
+    ActiveServiceStatus,
+    Annotations,
+    ApplicationStatuses,
+    Conditions,
+    Controller,
+    DeletionTimestamp,
+    Generation,
+    Head,
+    Kind,
+    Labels,
+    Metadata,
+    Name,
+    Namespace,
+    ObservedGeneration,
+    OwnerReferences,
+    PendingServiceStatus,
+    PodName,
+    RayClusterName,
+    Reason,
+    Selector,
+    ServeService,
+    Spec,
+    State,
+    Status,
+    TargetCapacity,
+    TrafficRoutedPercent,
+    Type,
+    Other,
+}
+
+/// The keys read in each part, over the three views (a handful each, so
+/// few comparisons a key).
+fn key_of(part: Part, key: &[u8]) -> Key {
+    let keys: &[(&[u8], Key)] = match part {
+        Part::Root => &[
+            (b"metadata", Key::Metadata),
+            (b"spec", Key::Spec),
+            (b"status", Key::Status),
+        ],
+        Part::Metadata => &[
+            (b"name", Key::Name),
+            (b"namespace", Key::Namespace),
+            (b"ownerReferences", Key::OwnerReferences),
+            (b"labels", Key::Labels),
+            (b"annotations", Key::Annotations),
+            (b"deletionTimestamp", Key::DeletionTimestamp),
+            (b"generation", Key::Generation),
+        ],
+        Part::Spec => &[(b"selector", Key::Selector), (b"serveService", Key::ServeService)],
+        Part::Status => &[
+            (b"conditions", Key::Conditions),
+            (b"state", Key::State),
+            (b"head", Key::Head),
+            (b"activeServiceStatus", Key::ActiveServiceStatus),
+            (b"pendingServiceStatus", Key::PendingServiceStatus),
+            (b"observedGeneration", Key::ObservedGeneration),
+        ],
+        Part::Head => &[(b"podName", Key::PodName)],
+        Part::ServeService => &[(b"metadata", Key::Metadata)],
+        Part::ServeMetadata => &[(b"name", Key::Name)],
+        Part::Active | Part::Pending => &[
+            (b"rayClusterName", Key::RayClusterName),
+            (b"applicationStatuses", Key::ApplicationStatuses),
+            (b"targetCapacity", Key::TargetCapacity),
+            (b"trafficRoutedPercent", Key::TrafficRoutedPercent),
+        ],
+        Part::OwnerRef => &[
+            (b"controller", Key::Controller),
+            (b"kind", Key::Kind),
+            (b"name", Key::Name),
+        ],
+        Part::Condition => &[
+            (b"type", Key::Type),
+            (b"status", Key::Status),
+            (b"reason", Key::Reason),
+        ],
+    };
+    find_key(keys, key).unwrap_or(Key::Other)
+}
+
 /// The object a key is read in. (One walker per view over all its parts,
 /// instead of a closure per part: less module.)
 #[derive(Clone, Copy, PartialEq)]
@@ -57,6 +155,14 @@ enum Part {
     Spec,
     Status,
     Head,
+    ServeService,
+    ServeMetadata,
+    Active,
+    Pending,
+    /// An element of `metadata.ownerReferences`.
+    OwnerRef,
+    /// An element of `status.conditions`.
+    Condition,
 }
 
 /// Part `part` of a view, afresh (`reset` clears what it holds): an object,
@@ -83,15 +189,66 @@ fn service_reset(svc: &mut Service, part: Part) {
 }
 
 fn service_field(s: &mut Scan, at: Part, key: &[u8], svc: &mut Service) -> Option<()> {
-    match (at, key) {
-        (Part::Root, b"metadata") => part(s, Part::Metadata, svc, service_reset, service_field)?,
-        (Part::Root, b"spec") => part(s, Part::Spec, svc, service_reset, service_field)?,
-        (Part::Metadata, b"name") => svc.name = s.string_or_empty()?,
-        (Part::Metadata, b"namespace") => svc.namespace = s.string_or_empty()?,
-        (Part::Metadata, b"ownerReferences") => svc.controller = owner_references(s)?,
-        (Part::Spec, b"selector") => string_map(s, &mut svc.selector)?,
+    match (at, key_of(at, key)) {
+        (Part::Root, Key::Metadata) => part(s, Part::Metadata, svc, service_reset, service_field)?,
+        (Part::Root, Key::Spec) => part(s, Part::Spec, svc, service_reset, service_field)?,
+        (Part::Metadata, Key::Name) => svc.name = s.string_or_empty()?,
+        (Part::Metadata, Key::Namespace) => svc.namespace = s.string_or_empty()?,
+        (Part::Metadata, Key::OwnerReferences) => svc.controller = owner_references(s)?,
+        (Part::Spec, Key::Selector) => string_map(s, &mut svc.selector)?,
         _ => s.skip(3)?,
     }
+    Some(())
+}
+
+fn ray_service_reset(rs: &mut RayService, part: Part) {
+    match part {
+        Part::Metadata => {
+            rs.name.clear();
+            rs.namespace.clear();
+        }
+        Part::Spec | Part::ServeService | Part::ServeMetadata => rs.spec.serve_service_name.clear(),
+        Part::Status => {
+            rs.status.active.ray_cluster_name.clear();
+            rs.status.pending.ray_cluster_name.clear();
+        }
+        Part::Active => rs.status.active.ray_cluster_name.clear(),
+        _ => rs.status.pending.ray_cluster_name.clear(),
+    }
+}
+
+fn ray_service_field(s: &mut Scan, at: Part, key: &[u8], rs: &mut RayService) -> Option<()> {
+    let (reset, field) = (ray_service_reset, ray_service_field);
+    match (at, key_of(at, key)) {
+        (Part::Root, Key::Metadata) => part(s, Part::Metadata, rs, reset, field),
+        (Part::Root, Key::Spec) => part(s, Part::Spec, rs, reset, field),
+        (Part::Root, Key::Status) => part(s, Part::Status, rs, reset, field),
+        (Part::Root, _) => s.skip(2),
+        (Part::Metadata, Key::Name) => set(s, &mut rs.name),
+        (Part::Metadata, Key::Namespace) => set(s, &mut rs.namespace),
+        (Part::Spec, Key::ServeService) => part(s, Part::ServeService, rs, reset, field),
+        (Part::ServeService, Key::Metadata) => part(s, Part::ServeMetadata, rs, reset, field),
+        (Part::ServeMetadata, Key::Name) => set(s, &mut rs.spec.serve_service_name),
+        (Part::Status, Key::ActiveServiceStatus) => part(s, Part::Active, rs, reset, field),
+        (Part::Status, Key::PendingServiceStatus) => part(s, Part::Pending, rs, reset, field),
+        (Part::Active, Key::RayClusterName) => set(s, &mut rs.status.active.ray_cluster_name),
+        (Part::Pending, Key::RayClusterName) => set(s, &mut rs.status.pending.ray_cluster_name),
+        // the rest of what the Value decoder reads: outside the field mask
+        (Part::Metadata, Key::Generation | Key::Annotations | Key::DeletionTimestamp)
+        | (Part::Spec, _)
+        | (Part::Status, Key::Conditions | Key::ObservedGeneration)
+        | (
+            Part::Active | Part::Pending,
+            Key::ApplicationStatuses | Key::TargetCapacity | Key::TrafficRoutedPercent,
+        ) => None,
+        _ => s.skip(3),
+    }
+}
+
+/// `slot` set to a string the view keeps (`""` for null).
+#[inline(never)]
+fn set(s: &mut Scan, slot: &mut String) -> Option<()> {
+    *slot = s.string_or_empty()?;
     Some(())
 }
 
@@ -123,19 +280,19 @@ fn cluster_reset(rc: &mut Cluster, part: Part) {
 
 fn cluster_field(s: &mut Scan, at: Part, key: &[u8], rc: &mut Cluster) -> Option<()> {
     let view = &mut rc.view;
-    match (at, key) {
-        (Part::Root, b"metadata") => part(s, Part::Metadata, rc, cluster_reset, cluster_field)?,
-        (Part::Root, b"status") => part(s, Part::Status, rc, cluster_reset, cluster_field)?,
-        (Part::Metadata, b"name") => view.name = s.string_or_empty()?,
-        (Part::Metadata, b"namespace") => view.namespace = s.string_or_empty()?,
+    match (at, key_of(at, key)) {
+        (Part::Root, Key::Metadata) => part(s, Part::Metadata, rc, cluster_reset, cluster_field)?,
+        (Part::Root, Key::Status) => part(s, Part::Status, rc, cluster_reset, cluster_field)?,
+        (Part::Metadata, Key::Name) => view.name = s.string_or_empty()?,
+        (Part::Metadata, Key::Namespace) => view.namespace = s.string_or_empty()?,
         // any value but null says the cluster is being deleted
-        (Part::Metadata, b"deletionTimestamp") => {
+        (Part::Metadata, Key::DeletionTimestamp) => {
             view.deleting = !s.null()?;
             if view.deleting {
                 s.skip(3)?;
             }
         }
-        (Part::Metadata, b"labels") => {
+        (Part::Metadata, Key::Labels) => {
             view.originated_from.clear();
             s.nullable_object(&mut |s, key| {
                 if key == ORIGINATED_FROM_CR_NAME.as_bytes() {
@@ -147,8 +304,8 @@ fn cluster_field(s: &mut Scan, at: Part, key: &[u8], rc: &mut Cluster) -> Option
                 Some(())
             })?
         }
-        (Part::Metadata, b"annotations") => string_map(s, &mut view.annotations)?,
-        (Part::Status, b"conditions") => {
+        (Part::Metadata, Key::Annotations) => string_map(s, &mut view.annotations)?,
+        (Part::Status, Key::Conditions) => {
             rc.conditions.clear();
             if !s.null()? {
                 s.array(&mut |s| {
@@ -157,9 +314,9 @@ fn cluster_field(s: &mut Scan, at: Part, key: &[u8], rc: &mut Cluster) -> Option
                 })?;
             }
         }
-        (Part::Status, b"state") => rc.state = if s.null()? { None } else { Some(s.owned_string()?) },
-        (Part::Status, b"head") => part(s, Part::Head, rc, cluster_reset, cluster_field)?,
-        (Part::Head, b"podName") => view.head_pod = s.string_or_empty()?,
+        (Part::Status, Key::State) => rc.state = if s.null()? { None } else { Some(s.owned_string()?) },
+        (Part::Status, Key::Head) => part(s, Part::Head, rc, cluster_reset, cluster_field)?,
+        (Part::Head, Key::PodName) => view.head_pod = s.string_or_empty()?,
         _ => s.skip(3)?,
     }
     Some(())
@@ -185,16 +342,16 @@ fn owner_references(s: &mut Scan) -> Option<Option<OwnerRef>> {
     s.array(&mut |s| {
         let (mut is_controller, mut kind, mut name) = (false, String::new(), String::new());
         s.object(&mut |s, key| {
-            match key {
-                b"controller" => {
+            match key_of(Part::OwnerRef, key) {
+                Key::Controller => {
                     is_controller = match s.peek()? {
                         b'n' => s.word(b"null").map(|_| false)?,
                         b't' => s.word(b"true").map(|_| true)?,
                         _ => s.word(b"false").map(|_| false)?,
                     }
                 }
-                b"kind" => kind = s.string_or_empty()?,
-                b"name" => name = s.string_or_empty()?,
+                Key::Kind => kind = s.string_or_empty()?,
+                Key::Name => name = s.string_or_empty()?,
                 _ => s.skip(4)?,
             }
             Some(())
@@ -215,10 +372,10 @@ fn condition(s: &mut Scan) -> Option<Condition> {
         reason: String::new(),
     };
     s.object(&mut |s, key| {
-        match key {
-            b"type" => c.type_ = s.string_or_empty()?,
-            b"status" => c.status = s.string_or_empty()?,
-            b"reason" => c.reason = s.string_or_empty()?,
+        match key_of(Part::Condition, key) {
+            Key::Type => c.type_ = s.string_or_empty()?,
+            Key::Status => c.status = s.string_or_empty()?,
+            Key::Reason => c.reason = s.string_or_empty()?,
             _ => s.skip(4)?,
         }
         Some(())
@@ -275,6 +432,56 @@ mod tests {
         };
         assert_eq!(ray_cluster(answer), Some(want.clone()));
         assert_eq!(ray_cluster_value(answer), Ok(want));
+    }
+
+    fn ray_service_value(bytes: &[u8]) -> Result<RayService, String> {
+        let v = from_slice(bytes).map_err(|e| e.to_string())?;
+        RayService::from_value(&v, "").map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn reads_a_masked_ray_service_whole_and_gives_up_outside_the_mask() {
+        let answer = br#"{"apiVersion":"ray.io/v1","kind":"RayService","metadata":{"name":"rs","namespace":"ns","uid":"u"},"spec":{"serveService":{"metadata":{"name":"custom-serve"}}},"status":{"activeServiceStatus":{"rayClusterName":"rs-a"},"pendingServiceStatus":{"rayClusterName":"rs-p"}}}"#;
+        let mut want = RayService {
+            name: "rs".into(),
+            namespace: "ns".into(),
+            ..RayService::default()
+        };
+        want.spec.serve_service_name = "custom-serve".into();
+        want.status.active.ray_cluster_name = "rs-a".into();
+        want.status.pending.ray_cluster_name = "rs-p".into();
+        assert_eq!(ray_service(answer), Some(want.clone()));
+        assert_eq!(ray_service_value(answer), Ok(want));
+        let same: &[&str] = &[
+            r#"{}"#,
+            r#"{"metadata":null,"spec":null,"status":null}"#,
+            r#"{"spec":{"serveService":null},"status":{"activeServiceStatus":null,"pendingServiceStatus":{}}}"#,
+            r#"{"status":{"activeServiceStatus":{"rayClusterName":"a"},"activeServiceStatus":{}}}"#,
+            r#"{"metadata":{"name":"a","labels":{"x":"y"}},"metadata":{"namespace":"n"},"kind":"RayService"}"#,
+            r#"{"spec":{"serveService":{"metadata":{"name":"a","labels":{}},"spec":{"ports":[]}}}}"#,
+        ];
+        for answer in same {
+            let reference = ray_service_value(answer.as_bytes());
+            assert!(reference.is_ok(), "{answer}: {reference:?}");
+            assert_eq!(
+                ray_service(answer.as_bytes()).map(Ok),
+                Some(reference),
+                "{answer}"
+            );
+        }
+        let other: &[&str] = &[
+            "null",
+            r#"{"metadata":{"generation":1}}"#,
+            r#"{"metadata":{"annotations":{}}}"#,
+            r#"{"spec":{"suspend":true}}"#,
+            r#"{"status":{"conditions":[]}}"#,
+            r#"{"status":{"activeServiceStatus":{"applicationStatuses":{}}}}"#,
+            r#"{"status":{"pendingServiceStatus":{"rayClusterName":1}}}"#,
+            r#"{"spec":{"serveService":[]}}"#,
+        ];
+        for answer in other {
+            assert_eq!(ray_service(answer.as_bytes()), None, "{answer}");
+        }
     }
 
     #[test]
@@ -362,8 +569,8 @@ mod tests {
     mod agreement {
         use proptest::prelude::*;
 
-        use super::super::{ray_cluster, service};
-        use super::{ray_cluster_value, service_value};
+        use super::super::{ray_cluster, ray_service, service};
+        use super::{ray_cluster_value, ray_service_value, service_value};
 
         fn leaf() -> impl Strategy<Value = String> {
             prop_oneof![
@@ -440,6 +647,29 @@ mod tests {
             )
         }
 
+        fn ray_service_text() -> impl Strategy<Value = String> {
+            let names = fields(vec!["name", "namespace", "generation", "labels"], leaf().boxed());
+            let serve = fields(vec!["metadata", "spec"], names.clone());
+            let spec = fields(
+                vec!["serveService", "suspend"],
+                prop_oneof![leaf(), serve].boxed(),
+            );
+            let serve_status = fields(vec!["rayClusterName", "targetCapacity", "other"], leaf().boxed());
+            let status = fields(
+                vec![
+                    "activeServiceStatus",
+                    "pendingServiceStatus",
+                    "conditions",
+                    "other",
+                ],
+                prop_oneof![leaf(), serve_status].boxed(),
+            );
+            fields(
+                vec!["metadata", "spec", "status", "kind"],
+                prop_oneof![names, spec, status, leaf()].boxed(),
+            )
+        }
+
         /// One byte edit: delete, insert or replace at a position.
         fn edit(text: &str, op: u8, at: usize, byte: u8) -> Vec<u8> {
             let mut b = text.as_bytes().to_vec();
@@ -465,6 +695,17 @@ mod tests {
                 for bytes in [text.as_bytes().to_vec(), edit(&text, op, at, byte)] {
                     if let Some(svc) = service(&bytes) {
                         prop_assert_eq!(Ok(svc), service_value(&bytes), "{}", String::from_utf8_lossy(&bytes));
+                    }
+                }
+            }
+
+            #[test]
+            fn the_ray_service_scan_answers_only_as_the_value_decoder_does(
+                text in ray_service_text(), op in any::<u8>(), at in any::<usize>(), byte in any::<u8>()
+            ) {
+                for bytes in [text.as_bytes().to_vec(), edit(&text, op, at, byte)] {
+                    if let Some(rs) = ray_service(&bytes) {
+                        prop_assert_eq!(Ok(rs), ray_service_value(&bytes), "{}", String::from_utf8_lossy(&bytes));
                     }
                 }
             }

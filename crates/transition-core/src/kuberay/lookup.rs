@@ -213,7 +213,7 @@ impl<'a> Lookups<'a> {
             &RAYSERVICE,
             name,
             RAYSERVICE_FIELDS,
-            |_| None,
+            answer_scan::ray_service,
             RayService::from_value,
         )
     }
