@@ -226,3 +226,44 @@ pub(crate) fn find_key<T: Copy>(table: &[(&[u8], T)], key: &[u8]) -> Option<T> {
         .find(|(k, _)| k.len() == key.len() && k.iter().zip(key).all(|(a, b)| a == b))
         .map(|&(_, id)| id)
 }
+
+/// What the scans' agreement tests generate: JSON answers of a given shape,
+/// and one-byte edits of them.
+#[cfg(test)]
+pub(crate) mod testing {
+    use proptest::prelude::*;
+
+    /// The JSON text of an object with these fields, in order.
+    pub fn object(fields: Vec<(&'static str, String)>) -> String {
+        let parts: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        format!("{{{}}}", parts.join(","))
+    }
+
+    /// An object of up to three fields named from `keys` (repeats
+    /// included), or a null, or a string where the object goes.
+    pub fn fields(keys: Vec<&'static str>, value: BoxedStrategy<String>) -> BoxedStrategy<String> {
+        prop_oneof![
+            6 => prop::collection::vec((prop::sample::select(keys), value), 0..4).prop_map(object),
+            1 => Just("null".to_string()),
+            1 => Just("\"x\"".to_string()),
+        ]
+        .boxed()
+    }
+
+    /// One byte edit: delete, insert or replace at a position.
+    pub fn edit(text: &str, op: u8, at: usize, byte: u8) -> Vec<u8> {
+        let mut b = text.as_bytes().to_vec();
+        let at = at % (b.len() + 1);
+        let pool = b" ,:[]{}\"\\0123456789-.eEnultrfasq\x01\xc3";
+        let byte = pool[byte as usize % pool.len()];
+        match op % 4 {
+            0 if at < b.len() => {
+                b.remove(at);
+            }
+            1 => b.insert(at, byte),
+            2 if at < b.len() => b[at] = byte,
+            _ => {}
+        }
+        b
+    }
+}

@@ -569,6 +569,8 @@ mod tests {
     mod agreement {
         use proptest::prelude::*;
 
+        use crate::json_scan::testing::{edit, fields};
+
         use super::super::{ray_cluster, ray_service, service};
         use super::{ray_cluster_value, ray_service_value, service_value};
 
@@ -585,20 +587,6 @@ mod tests {
                 Just("false".to_string()),
                 Just("7".to_string()),
             ]
-        }
-
-        fn object(fields: Vec<(&'static str, String)>) -> String {
-            let parts: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
-            format!("{{{}}}", parts.join(","))
-        }
-
-        fn fields(keys: Vec<&'static str>, value: BoxedStrategy<String>) -> BoxedStrategy<String> {
-            prop_oneof![
-                6 => prop::collection::vec((prop::sample::select(keys), value), 0..4).prop_map(object),
-                1 => Just("null".to_string()),
-                1 => Just("\"x\"".to_string()),
-            ]
-            .boxed()
         }
 
         fn list(item: BoxedStrategy<String>) -> BoxedStrategy<String> {
@@ -668,23 +656,6 @@ mod tests {
                 vec!["metadata", "spec", "status", "kind"],
                 prop_oneof![names, spec, status, leaf()].boxed(),
             )
-        }
-
-        /// One byte edit: delete, insert or replace at a position.
-        fn edit(text: &str, op: u8, at: usize, byte: u8) -> Vec<u8> {
-            let mut b = text.as_bytes().to_vec();
-            let at = at % (b.len() + 1);
-            let pool = b" ,:[]{}\"\\0123456789-.eEnultrfasq\x01\xc3";
-            let byte = pool[byte as usize % pool.len()];
-            match op % 4 {
-                0 if at < b.len() => {
-                    b.remove(at);
-                }
-                1 => b.insert(at, byte),
-                2 if at < b.len() => b[at] = byte,
-                _ => {}
-            }
-            b
         }
 
         proptest! {

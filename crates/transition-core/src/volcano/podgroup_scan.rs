@@ -166,6 +166,8 @@ mod tests {
     mod agreement {
         use proptest::prelude::*;
 
+        use crate::json_scan::testing::edit;
+
         use super::super::count;
         use crate::volcano::view::count_podgroups_in_value;
 
@@ -246,23 +248,6 @@ mod tests {
                 };
                 format!("{{\"kind\":\"PodGroupList\",\"metadata\":{j},\"items\":{items}}}")
             })
-        }
-
-        /// One byte edit: delete, insert or replace at a position.
-        fn edit(text: &str, op: u8, at: usize, byte: u8) -> Vec<u8> {
-            let mut b = text.as_bytes().to_vec();
-            let at = at % (b.len() + 1);
-            let pool = b" ,:[]{}\"\\0123456789-.eEnultrfasq\x01\xc3";
-            let byte = pool[byte as usize % pool.len()];
-            match op % 4 {
-                0 if at < b.len() => {
-                    b.remove(at);
-                }
-                1 => b.insert(at, byte),
-                2 if at < b.len() => b[at] = byte,
-                _ => {}
-            }
-            b
         }
 
         proptest! {

@@ -344,6 +344,8 @@ mod tests {
     mod agreement {
         use proptest::prelude::*;
 
+        use crate::json_scan::testing::{edit, fields, object};
+
         use super::super::{queue, queue_list};
         use crate::volcano::view::{decode_queue_list_value, QueueView};
 
@@ -374,25 +376,12 @@ mod tests {
             ]
         }
 
-        fn object(fields: Vec<(&'static str, String)>) -> String {
-            let parts: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
-            format!("{{{}}}", parts.join(","))
-        }
-
         fn resources() -> impl Strategy<Value = String> {
             prop_oneof![
                 6 => prop::collection::vec((prop::sample::select(vec!["cpu", "memory", "pods"]), amount()), 0..4)
                     .prop_map(object),
                 1 => Just("null".to_string()),
                 1 => Just("[]".to_string()),
-            ]
-        }
-
-        fn fields(keys: Vec<&'static str>, value: BoxedStrategy<String>) -> impl Strategy<Value = String> {
-            prop_oneof![
-                6 => prop::collection::vec((prop::sample::select(keys), value), 0..4).prop_map(object),
-                1 => Just("null".to_string()),
-                1 => Just("\"x\"".to_string()),
             ]
         }
 
@@ -421,23 +410,6 @@ mod tests {
                 vec!["metadata", "spec", "status", "kind"],
                 prop_oneof![metadata, spec, status, text()].boxed(),
             )
-        }
-
-        /// One byte edit: delete, insert or replace at a position.
-        fn edit(text: &str, op: u8, at: usize, byte: u8) -> Vec<u8> {
-            let mut b = text.as_bytes().to_vec();
-            let at = at % (b.len() + 1);
-            let pool = b" ,:[]{}\"\\0123456789-.eEnultrfasq\x01\xc3";
-            let byte = pool[byte as usize % pool.len()];
-            match op % 4 {
-                0 if at < b.len() => {
-                    b.remove(at);
-                }
-                1 => b.insert(at, byte),
-                2 if at < b.len() => b[at] = byte,
-                _ => {}
-            }
-            b
         }
 
         proptest! {
