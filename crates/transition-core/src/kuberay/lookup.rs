@@ -124,18 +124,17 @@ impl<'a> Lookups<'a> {
         if let Some(view) = scan(bytes) {
             return Ok(Some(view));
         }
-        let v = self.value(at, rule, kind, name)?;
+        let v = self.value(bytes, rule, kind, name)?;
         // Paths relative to the answer; the base is formatted only for an error.
         let view = decode(&v, "").map_err(|e| self.undecodable(rule, kind, name, e));
         release(&*self.cluster, v);
         view.map(Some)
     }
 
-    /// The cached answer at `at` (present) as a `Value`. Not generic: one
-    /// copy in the module for every view.
+    /// An answer as a `Value`. Not generic: one copy in the module for
+    /// every view.
     #[inline(never)]
-    fn value(&self, at: usize, rule: RuleId, kind: &ResourceKind, name: &str) -> Result<Value, Rejection> {
-        let bytes = self.cache[at].1.as_deref().unwrap_or_default();
+    fn value(&self, bytes: &[u8], rule: RuleId, kind: &ResourceKind, name: &str) -> Result<Value, Rejection> {
         crate::decode::from_slice(bytes).map_err(|e| Rejection {
             rule,
             message: format!(
@@ -145,6 +144,8 @@ impl<'a> Lookups<'a> {
         })
     }
 
+    /// The rejection for an answer the view's decoder refused, naming the
+    /// object and the field.
     #[cold]
     #[inline(never)]
     fn undecodable(
