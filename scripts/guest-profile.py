@@ -26,7 +26,8 @@ def phase(frames):
         return "waPC call, payload copy-in, response hand-off"
     if any("host_call" in f or "HostCluster" in f for f in frames):
         return "host calls (request, dispatch, answer copy-in)"
-    lookup = ("Lookups", "from_answer", "decode_queue_list", "count_podgroups", "lookup::")
+    # `decode::lookup` is the request views' field walker, not a lookup
+    lookup = ("Lookups", "from_answer", "decode_queue_list", "count_podgroups", "_scan::")
     if any(any(k in f for k in lookup) for f in frames):
         return "decoding lookup answers and their views"
     if any("response_bytes" in f or "response::" in f for f in frames):
