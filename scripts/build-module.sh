@@ -26,7 +26,16 @@ if [ ! -s build/usage.md ]; then
   echo "README.md has no <!-- usage:start --> ... <!-- usage:end --> block" >&2
   exit 1
 fi
-cargo run -q -p policy-pack -- annotate --strict \
+# POLICY_PACK_BIN: a policy-pack binary already built (.ci/run passes the one
+# `cargo test --workspace --no-run` built). `cargo run -p policy-pack` resolves
+# features for policy-pack alone, so in a run that also builds the workspace's
+# tests it would build wasmtime and the rest of policy-pack's graph a second time.
+if [ -n "${POLICY_PACK_BIN:-}" ]; then
+  pack=("$POLICY_PACK_BIN")
+else
+  pack=(cargo run -q -p policy-pack --)
+fi
+"${pack[@]}" annotate --strict \
   -m policy-metadata/metadata.yml -u build/usage.md \
   -o build/transition-guard.annotated.wasm build/transition-guard.opt.wasm
 
