@@ -181,6 +181,30 @@ impl<'a> Scan<'a> {
         ok.then_some(())
     }
 
+    /// A non-negative integer of at most 18 digits, or null (`None`). A
+    /// negative number gives up: serde_json reads `-0` as a float.
+    pub(crate) fn opt_count(&mut self) -> Option<Option<i64>> {
+        if self.null()? {
+            return Some(None);
+        }
+        if !self.peek()?.is_ascii_digit() {
+            return None;
+        }
+        let start = self.i;
+        self.integer()?;
+        let digits = std::str::from_utf8(&self.b[start..self.i]).ok()?;
+        digits.parse().ok().map(Some)
+    }
+
+    /// `true`, `false`, or null (`None`).
+    pub(crate) fn opt_bool(&mut self) -> Option<Option<bool>> {
+        match self.peek()? {
+            b't' => self.word(b"true").map(|()| Some(true)),
+            b'f' => self.word(b"false").map(|()| Some(false)),
+            _ => self.word(b"null").map(|()| None),
+        }
+    }
+
     /// Any value, validated and consumed.
     pub(crate) fn skip(&mut self, depth: u32) -> Option<()> {
         if depth > MAX_DEPTH {

@@ -10,8 +10,8 @@
 //! is plain JSON of the expected shape, and gives up (`None`) on everything
 //! else — malformed JSON, a wrong type in a field the view reads, an escape
 //! in a key or in a string the view keeps, a number where a quantity goes, a
-//! quantity that does not parse, `spec.weight` or `spec.reclaimable` (not in
-//! the field mask). The caller then decodes through a `Value` and the
+//! quantity that does not parse, a `spec.weight` that is negative or not a
+//! plain integer. The caller then decodes through a `Value` and the
 //! request objects' reader, [`QueueView::from_value`]
 //! ([`QueueView::from_slice_value`], [`view::decode_queue_list_value`]),
 //! which reads every valid answer and names what is wrong with the others.
@@ -147,6 +147,8 @@ fn part(s: &mut Scan, part: Part, q: &mut QueueView) -> Option<()> {
             q.deserved.clear();
             q.guarantee.clear();
             q.parent.clear();
+            q.weight = None;
+            q.reclaimable = None;
         }
         Part::Guarantee => q.guarantee.clear(),
         Part::Status => {
@@ -179,9 +181,10 @@ fn field(s: &mut Scan, at: Part, key: &[u8], q: &mut QueueView) -> Option<()> {
         (Part::Annotations, _) => {
             s.string()?;
         }
-        // not in the answer's field mask, and not read here: an answer that
-        // has them is left to the Value decoder, which reads them
-        (Part::Spec, Key::Weight | Key::Reclaimable) => return None,
+        // not in the answer's field mask, but a host that ignores the mask
+        // sends them (and Volcano defaults the weight on every Queue)
+        (Part::Spec, Key::Weight) => q.weight = s.opt_count()?,
+        (Part::Spec, Key::Reclaimable) => q.reclaimable = s.opt_bool()?,
         (Part::Spec, Key::Capability) => resources(s, &mut q.capability)?,
         (Part::Spec, Key::Deserved) => resources(s, &mut q.deserved)?,
         (Part::Spec, Key::Parent) => q.parent = s.string_or_empty()?,
@@ -253,6 +256,25 @@ mod tests {
         assert_eq!(QueueView::from_slice_value(answer), Ok(want));
     }
 
+    /// What a host that ignores the field mask sends: every field, the
+    /// defaulted weight and reclaimable among them.
+    #[test]
+    fn reads_an_unmasked_queue_whole() {
+        let answer = br#"{"apiVersion":"scheduling.volcano.sh/v1beta1","kind":"Queue","metadata":{"creationTimestamp":"2026-01-02T03:04:05Z","generation":2,"managedFields":[{"apiVersion":"scheduling.volcano.sh/v1beta1","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:weight":{}}},"manager":"kubectl","operation":"Update"}],"name":"ml","resourceVersion":"4711","uid":"7c1e"},"spec":{"capability":{"cpu":"16"},"parent":"root","reclaimable":true,"weight":1},"status":{"allocated":{"cpu":"0","pods":"0"},"reservation":{},"running":0,"state":"Open"}}"#;
+        let want = QueueView {
+            name: "ml".into(),
+            weight: Some(1),
+            capability: [("cpu".to_string(), q("16"))].into(),
+            parent: "root".into(),
+            reclaimable: Some(true),
+            state: "Open".into(),
+            allocated_pods: Some(q("0")),
+            ..QueueView::default()
+        };
+        assert_eq!(queue(answer), Some(want.clone()));
+        assert_eq!(QueueView::from_slice_value(answer), Ok(want));
+    }
+
     #[test]
     fn reads_absent_null_and_repeated_fields_as_the_value_decoder_does() {
         let table: &[&str] = &[
@@ -269,8 +291,15 @@ mod tests {
             r#"{"metadata":{"annotations":{"volcano.sh/closed-by-parent":"true"},"annotations":{"other":"v"}}}"#,
             r#"{"status":{"state":"Open","allocated":{"pods":"2"}},"status":{"allocated":{"pods":"1","pods":null}}}"#,
             r#"{"status":{"allocated":{"pods":"2"},"allocated":{}}}"#,
+            r#"{"spec":{"weight":1,"reclaimable":false}}"#,
+            r#"{"spec":{"weight":0,"reclaimable":true}}"#,
+            r#"{"spec":{"weight":123456789012345678,"reclaimable":null}}"#,
+            r#"{"spec":{"weight":null}}"#,
+            r#"{"spec":{"weight":3,"weight":null}}"#,
+            r#"{"spec":{"weight":3,"reclaimable":true},"spec":{"parent":"a"}}"#,
             r#"{"metadata":{"name":"ü","labels":{"a":[1,-0,{"b":null},true,false,"\"\\\/\b\f\n\r\t"]}}}"#,
             " {\n\t\"metadata\" : { \"name\" : \"a\" } } \r\n",
+            " {\"spec\" : { \"weight\" : 2 , \"reclaimable\" : false } } ",
         ];
         for answer in table {
             let reference = QueueView::from_slice_value(answer.as_bytes());
@@ -292,8 +321,17 @@ mod tests {
             r#"{"metadata":{"annotations":{"volcano.sh/hierarchy":["root"]}}}"#,
             r#"{"metadata":{"annotations":{"volcano.sh/hierarchy":null}}}"#,
             r#"{"metadata":{"annotations":{"other":1}}}"#,
-            r#"{"spec":{"weight":1}}"#,
-            r#"{"spec":{"reclaimable":false}}"#,
+            r#"{"spec":{"weight":-1}}"#,
+            r#"{"spec":{"weight":-0}}"#,
+            r#"{"spec":{"weight":1.0}}"#,
+            r#"{"spec":{"weight":1e2}}"#,
+            r#"{"spec":{"weight":01}}"#,
+            r#"{"spec":{"weight":1234567890123456789}}"#,
+            r#"{"spec":{"weight":"1"}}"#,
+            r#"{"spec":{"weight":true}}"#,
+            r#"{"spec":{"reclaimable":"false"}}"#,
+            r#"{"spec":{"reclaimable":0}}"#,
+            r#"{"spec":{"reclaimable":nul}}"#,
             r#"{"spec":{"capability":{"cpu":1}}}"#,
             r#"{"spec":{"capability":{"cpu":"x"}}}"#,
             r#"{"spec":{"capability":{"cpu":"1\u0030"}}}"#,
@@ -364,6 +402,20 @@ mod tests {
             ]
         }
 
+        /// A weight or a flag, or a form of one the scan leaves alone.
+        fn number() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("0".to_string()),
+                Just("12".to_string()),
+                Just("-3".to_string()),
+                Just("-0".to_string()),
+                Just("1.0".to_string()),
+                Just("99999999999999999999".to_string()),
+                Just("true".to_string()),
+                Just("false".to_string()),
+            ]
+        }
+
         fn amount() -> impl Strategy<Value = String> {
             prop_oneof![
                 Just("\"1\"".to_string()),
@@ -401,8 +453,15 @@ mod tests {
             );
             let guarantee = fields(vec!["resource", "other"], resources().boxed());
             let spec = fields(
-                vec!["parent", "capability", "deserved", "guarantee", "weight"],
-                prop_oneof![text(), resources(), guarantee].boxed(),
+                vec![
+                    "parent",
+                    "capability",
+                    "deserved",
+                    "guarantee",
+                    "weight",
+                    "reclaimable",
+                ],
+                prop_oneof![text(), resources(), guarantee, number()].boxed(),
             );
             let allocated = fields(vec!["pods", "cpu"], amount().boxed());
             let status = fields(vec!["state", "allocated"], prop_oneof![text(), allocated].boxed());

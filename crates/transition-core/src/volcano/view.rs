@@ -360,8 +360,7 @@ mod tests {
         assert_eq!(view.allocated_pods, Some(q("2")));
         assert!(view.closed_by_parent);
         assert_eq!(view.hierarchy_weights, "1/2");
-        // a lookup answer reads the same (its scan leaves weight and
-        // reclaimable, outside the field mask, to the Value decoder)
+        // a lookup answer reads the same
         assert_eq!(raw, view);
         let masked = json!({"metadata": v["metadata"], "spec": {"parent": "root",
             "capability": {"cpu": "10", "memory": "1024"}, "deserved": {"cpu": "5"},
